@@ -1,0 +1,50 @@
+# Two commands set up a fresh machine (see README.md):
+#   make book   – install into .venv, execute every chapter (both cores), build the HTML book
+#   make test   – everything `make book` does, then the tests (package, claims, sources, HTML, search)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+# The build and the claim tests must not run a chapter twice: execution fills the
+# jupyter-cache, the HTML build reads it, and the tests read the build's executed notebooks.
+export MLBOOK_PROGRESS = 0
+
+.PHONY: book test venv execute html chromium sync clean bench
+
+venv: $(VENV)/.installed
+
+# torch==2.13.0 first: it is a local CPU build here, and requirements.txt accepts it.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip check
+	touch $@
+
+execute: venv
+	$(PY) tools/execute.py
+
+html: execute
+	$(PY) tools/make_figures.py
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+
+book: html
+	@echo "책: _build/html/index.html"
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: book chromium
+	$(PY) -m pytest
+
+sync: venv
+	$(PY) tools/sync.py
+
+# Every chapter as a standalone notebook in a fresh kernel (as on Colab), twice: time and determinism.
+bench: venv
+	$(PY) tools/run_chapter.py --all --repeat 2
+
+clean:
+	rm -rf _build

@@ -1,0 +1,74 @@
+import warnings
+
+import matplotlib
+import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from mlbook import data, measure, models, plot, train  # noqa: E402
+
+
+def test_hangul_renders_with_the_packaged_font():
+    plot.use_korean_style()
+    assert "NanumGothic" in font_manager.findfont(plot.FONT_FAMILY)
+    fig, ax = plt.subplots()
+    ax.set_title("한글 제목: 소프트맥스는 확률을 만든다")
+    ax.set_xlabel("음수 눈금 −1")
+    ax.plot([-1, 1], [0, 1], label="범례")
+    ax.legend()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+
+
+def test_digits_split_is_seeded_and_disjoint():
+    Xtr, ytr, Xte, yte = data.digits(seed=0)
+    assert Xtr.shape[1] == 64 and len(Xtr) + len(Xte) == 1797
+    assert 0.0 <= Xtr.min() and Xtr.max() <= 1.0
+    again = data.digits(seed=0)
+    assert torch.equal(Xte, again[2])
+    rows = {tuple(r) for r in Xtr.tolist()}
+    assert sum(tuple(r) in rows for r in Xte.tolist()) < 0.05 * len(Xte)  # a few digits repeat
+
+
+def test_fit_learns_digits():
+    Xtr, ytr, Xte, yte = data.digits(seed=0)
+    torch.manual_seed(0)
+    net = models.MLP([64, 32, 10])
+    losses = train.fit(net, Xtr, ytr, steps=200, lr=1e-2)
+    assert losses[-1] < 0.3 * losses[0]
+    assert train.accuracy(net, Xte, yte) > 0.9
+
+
+def test_fit_trains_only_the_given_parameters():
+    net = models.MLP([4, 3, 2])
+    frozen = net[0].weight.detach().clone()
+    train.fit(net, torch.randn(16, 4), torch.randint(2, (16,)), steps=5, lr=0.1,
+              params=net[2].parameters())
+    assert torch.equal(net[0].weight, frozen)
+
+
+def test_largest_tensor_sees_the_score_matrix():
+    q, k = torch.randn(128, 16), torch.randn(128, 16)
+    _, numel = measure.largest_tensor(lambda: (q @ k.T).softmax(-1) @ k)
+    assert numel == 128 * 128
+
+
+def test_time_it_is_positive():
+    assert measure.time_it(torch.randn, 10, repeat=3) > 0
+
+
+def test_symbols_missing_from_nanum_fall_back_without_warning():
+    plot.use_korean_style()
+    fig, ax = plt.subplots()
+    ax.set_title("m_{j−1} ⊕ d_j → σ₁, α/r, ΔW의 특이값")
+    ax.plot([-3, 3], [-1, 1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [w for w in caught if "Glyph" in str(w.message)]
