@@ -1,8 +1,10 @@
 """Read the values a chapter glued, from the notebook the book build executed.
 
-The build executes each chapter once (into the jupyter-cache, then
-``_build/jupyter_execute``); the claim tests read those outputs instead of running the
-chapter again.
+The build executes each chapter once (into the jupyter-cache); the HTML build writes the
+executed notebook to ``_build/jupyter_execute/<docname>.ipynb`` and moves its glued
+outputs to ``<docname>.glue.json`` beside it. ``tools/run_chapter.py`` writes the notebook
+with the glued outputs still inside. The claim tests read whichever is there instead of
+running the chapter again.
 """
 import ast
 import json
@@ -22,25 +24,32 @@ def executed_notebook(docname: str) -> Path:
     return path
 
 
+def _value(output: dict):
+    """The Python value of one glue output (a display_data with scrapbook metadata)."""
+    # myst-nb stores glued data under prefixed mime types, so they do not render where
+    # they are computed: strip the prefix to read them back.
+    prefix = output["metadata"]["scrapbook"].get("mime_prefix", "")
+    data = {k.removeprefix(prefix): v for k, v in output["data"].items()}
+    if "text/markdown" in data:
+        return "".join(data["text/markdown"])
+    text = "".join(data.get("text/plain", ""))
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def glued_values(docname: str) -> dict:
     """``{name: value}`` for every value glued in the executed chapter `docname`."""
-    nb = json.loads(executed_notebook(docname).read_text(encoding="utf-8"))
-    values = {}
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            meta = out.get("metadata", {}).get("scrapbook")
-            if not meta:
-                continue
-            data = out["data"]
-            if "text/plain" in data and "text/markdown" not in data:
-                text = "".join(data["text/plain"])
-                try:
-                    values[meta["name"]] = ast.literal_eval(text)
-                except (ValueError, SyntaxError):
-                    values[meta["name"]] = text
-            else:
-                values[meta["name"]] = "".join(data.get("text/markdown", data.get("text/plain", "")))
-    return values
+    notebook = executed_notebook(docname)
+    moved = notebook.with_suffix(".glue.json")
+    if moved.exists():
+        outputs = json.loads(moved.read_text(encoding="utf-8")).values()
+    else:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        outputs = [o for c in cells for o in c.get("outputs", [])
+                   if o.get("metadata", {}).get("scrapbook")]
+    return {o["metadata"]["scrapbook"]["name"]: _value(o) for o in outputs}
 
 
 def error_outputs(docname: str) -> list[str]:

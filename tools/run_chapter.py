@@ -38,6 +38,8 @@ def execute(md_path: Path) -> tuple[str, float]:
     out = EXECUTED / f"{docname}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
+    # A book build leaves the glued values of an older run beside the notebook.
+    out.with_suffix(".glue.json").unlink(missing_ok=True)
     return docname, seconds
 
 

@@ -37,6 +37,10 @@ def chapter_sources() -> list[Path]:
 def notebook_text(md: Path) -> str:
     nb = jupytext.read(md)
     nb.metadata.pop("jupytext", None)
+    # Stable cell ids (nbformat wants them; jupytext would draw random ones), so an
+    # unchanged chapter always gives the same file.
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
     nb.metadata["language_info"] = {"name": "python"}
     return jupytext.writes(nb, fmt="ipynb")
 
@@ -51,7 +55,7 @@ def papers_text() -> str:
         "# 논문 목록과 재현 결과",
         "",
         f"이 책이 다루는 논문 {len(papers)}편입니다. 지금 {done}편의 장이 있습니다.",
-        "장이 있는 논문은 그 장의 대표 주장, 이 책이 측정한 값, 판정을 함께 보여 줍니다.",
+        "첫 표는 장마다 대표 주장, 이 책이 측정한 값, 판정을 보여 줍니다.",
         "세 칸은 모두 장을 실행할 때 나온 값을 그대로 붙인 것이라, 장을 고치면 이 표도 따라 바뀝니다.",
         "판정은 **재현됨**, **부분 재현**, **재현 안 됨** 가운데 하나이며, 자세한 근거는 각 장의",
         "'주장 대 결과' 절에 있습니다.",
@@ -59,20 +63,21 @@ def papers_text() -> str:
         "출처 노트: " + "; ".join(f"**{k}** {v}" for k, v in SOURCE_NOTES.items()) + ".",
         "",
     ]
+    lines += ["## 재현 결과 한눈에 보기", "",
+              "| 장 | 대표 주장 | 이 책의 측정 | 판정 |", "|---|---|---|---|"]
+    for p in papers:
+        if p.get("chapter"):
+            doc = "/" + p["chapter"]
+            glued = [f"{{glue:text}}`{doc}.md::{k}:s`"
+                     for k in ("headline_claim", "headline_measured", "headline_verdict")]
+            lines.append("| " + " | ".join([f"{{doc}}`{doc}`", *glued]) + " |")
+    lines.append("")
     for n, (key, name) in enumerate(data["parts"].items(), start=1):
-        lines += [f"## {n}부 {name}", "",
-                  "| 논문 | arXiv | 출처 | 장 | 대표 주장 | 이 책의 측정 | 판정 |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [f"## {n}부 {name}", "", "| 논문 | arXiv | 출처 | 장 |", "|---|---|---|---|"]
         for p in (p for p in papers if p["part"] == key):
+            chapter = f"{{doc}}`/{p['chapter']}`" if p.get("chapter") else "준비 중"
             arxiv = f"[{p['arxiv']}](https://arxiv.org/abs/{p['arxiv']})"
-            if p.get("chapter"):
-                doc = "/" + p["chapter"]
-                glued = [f"{{glue:text}}`{doc}.md::{k}:s`"
-                         for k in ("headline_claim", "headline_measured", "headline_verdict")]
-                row = [p["title"], arxiv, p["source"], f"{{doc}}`{doc}`", *glued]
-            else:
-                row = [p["title"], arxiv, p["source"], "준비 중", "", "", ""]
-            lines.append("| " + " | ".join(row) + " |")
+            lines.append(f"| {p['title']} | {arxiv} | {p['source']} | {chapter} |")
         lines.append("")
     return "\n".join(lines)
 

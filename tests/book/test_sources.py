@@ -48,7 +48,9 @@ def test_colab_notebook_installs_the_package_only_when_missing(chapter):
     nb = jupytext.read(ROOT / f"{chapter}.ipynb")
     first = nb.cells[0] if nb.cells[0].cell_type == "code" else next(
         c for c in nb.cells if c.cell_type == "code")
+    template = jupytext.read(ROOT / "tools" / "chapter_template.md")
     assert "remove-cell" in first.metadata.get("tags", [])
+    assert first.source == template.cells[1].source, "설치 셀은 템플릿과 같아야 합니다"
     assert 'find_spec("mlbook") is None' in first.source
     assert f"git+{CONFIG['repository']['url']}" in first.source
 
