@@ -38,15 +38,14 @@ def _plain(value):
     return value
 
 
-def glue(name: str, value, display: bool = False):
-    """Store `value` under `name` for ``{glue:...}`` roles; returns the plain value."""
+def glue(name: str, value, display: bool = False) -> None:
+    """Store `value` under `name` for ``{glue:...}`` roles (and in `GLUED`)."""
     value = _plain(value)
     GLUED[name] = value
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)
     elif display:
         print(f"{name} = {value}")
-    return value
 
 
 @dataclass

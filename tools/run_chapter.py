@@ -32,7 +32,7 @@ def execute(md_path: Path) -> tuple[str, float]:
     docname = md_path.resolve().relative_to(ROOT).with_suffix("").as_posix()
     nb = jupytext.read(md_path)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=300, kernel_name="python3",
+    NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(md_path.parent)}}).execute()
     seconds = time.perf_counter() - start
     out = EXECUTED / f"{docname}.ipynb"
