@@ -2,16 +2,18 @@
 
 The build executes each chapter once (into the jupyter-cache); the HTML build writes the
 executed notebook to ``_build/jupyter_execute/<docname>.ipynb`` and moves its glued
-outputs to ``<docname>.glue.json`` beside it. ``tools/run_chapter.py`` writes the notebook
-with the glued outputs still inside. The claim tests read whichever is there instead of
-running the chapter again.
+outputs to ``<docname>.glue.json`` beside it. ``tools/run_chapter.py`` writes its
+notebooks, glued outputs inside, to ``_build/standalone/``. The claim tests read the
+build's unless MLBOOK_EXECUTED says otherwise; they never run a chapter themselves.
 """
 import ast
 import json
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXECUTED = ROOT / "_build" / "jupyter_execute"
+# MLBOOK_EXECUTED=_build/standalone reads what tools/run_chapter.py executed instead.
+EXECUTED = ROOT / os.environ.get("MLBOOK_EXECUTED", "_build/jupyter_execute")
 
 
 def executed_notebook(docname: str) -> Path:

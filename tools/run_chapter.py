@@ -5,7 +5,8 @@
 
 Each chapter is converted from its MyST source with jupytext and executed by nbclient
 in a fresh kernel; the executed notebook is written where the book build puts it
-(``_build/jupyter_execute/<docname>.ipynb``) so the claim tests can read it. Prints the
+(``_build/standalone/<docname>.ipynb``, apart from the book build's outputs); the claim
+tests read it with ``MLBOOK_EXECUTED=_build/standalone``. Prints the
 wall time and the glued values; with ``--repeat 2`` it also checks that a second
 execution glues identical values (times excepted).
 """
@@ -22,6 +23,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MLBOOK_EXECUTED", "_build/standalone")
 from tests.glue import EXECUTED, glued_values  # noqa: E402
 
 # Glued names that are wall times or machine descriptions differ between runs by nature.
@@ -38,8 +40,6 @@ def execute(md_path: Path) -> tuple[str, float]:
     out = EXECUTED / f"{docname}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
-    # A book build leaves the glued values of an older run beside the notebook.
-    out.with_suffix(".glue.json").unlink(missing_ok=True)
     return docname, seconds
 
 

@@ -72,3 +72,15 @@ def test_symbols_missing_from_nanum_fall_back_without_warning():
         fig.canvas.draw()
     plt.close(fig)
     assert not [w for w in caught if "Glyph" in str(w.message)]
+
+
+def test_a_glyph_no_font_has_still_warns():
+    """The build's guard (any stderr fails it) relies on matplotlib still warning here."""
+    plot.use_korean_style()
+    fig, ax = plt.subplots()
+    ax.set_title("ก")  # Thai: neither NanumGothic nor DejaVu Sans has it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert [w for w in caught if "Glyph" in str(w.message)]

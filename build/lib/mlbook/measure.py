@@ -1,0 +1,52 @@
+"""Measurements shared by the efficiency chapters: largest intermediate tensor and timing."""
+import statistics
+import time
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+
+class LargestTensor(TorchDispatchMode):
+    """Record the largest tensor any aten op produces while the mode is active.
+
+    This measures what an algorithm materialises (an n×n score matrix, an n×4d FFN
+    hidden) independently of the allocator, so it is exact and identical on CPU and GPU.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.numel = 0
+        self.nbytes = 0
+        self.op = None
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_flatten(out)[0]:
+            if isinstance(t, torch.Tensor) and t.numel() > self.numel:
+                self.numel = t.numel()
+                self.nbytes = t.numel() * t.element_size()
+                self.op = str(func)
+        return out
+
+
+def largest_tensor(fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)``; return ``(result, numel of the largest produced tensor)``."""
+    with LargestTensor() as probe:
+        result = fn(*args, **kwargs)
+    return result, probe.numel
+
+
+def time_it(fn, *args, repeat: int = 5, warmup: int = 1, **kwargs) -> float:
+    """Median wall time of ``fn(*args, **kwargs)`` in seconds (synchronising CUDA)."""
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    for _ in range(warmup):
+        fn(*args, **kwargs)
+    sync()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(*args, **kwargs)
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
