@@ -1,6 +1,7 @@
-"""Measurements shared by the efficiency chapters: largest intermediate tensor and timing."""
+"""Measurements shared by the efficiency chapters: largest tensor, peak memory, timing."""
 import statistics
 import time
+import weakref
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -35,6 +36,50 @@ def largest_tensor(fn, *args, **kwargs):
     with LargestTensor() as probe:
         result = fn(*args, **kwargs)
     return result, probe.numel
+
+
+class PeakMemory(TorchDispatchMode):
+    """Peak bytes held at once by the tensors that ops create while the mode is active.
+
+    Works the same on CPU and GPU, where the CPU allocator keeps no statistics. A new
+    storage is counted when an op returns it and uncounted when Python frees it (torch
+    keeps one Python object per storage, so a finalizer fires exactly then). Views and
+    in-place results share a storage and add nothing; tensors that existed before the
+    mode (inputs, weights) are not counted.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.live = 0
+        self.peak = 0
+        self._sizes = {}
+
+    def _free(self, key):
+        self.live -= self._sizes.pop(key)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        inputs = {t.untyped_storage().data_ptr()
+                  for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)}
+        for t in tree_flatten(out)[0]:
+            if not isinstance(t, torch.Tensor):
+                continue
+            storage = t.untyped_storage()
+            key = storage.data_ptr()
+            if key in inputs or key in self._sizes or storage.nbytes() == 0:
+                continue
+            self._sizes[key] = storage.nbytes()
+            self.live += storage.nbytes()
+            self.peak = max(self.peak, self.live)
+            weakref.finalize(storage, self._free, key)
+        return out
+
+
+def peak_memory(fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)``; return ``(result, peak bytes of tensors it created)``."""
+    with PeakMemory() as probe:
+        result = fn(*args, **kwargs)
+    return result, probe.peak
 
 
 def time_it(fn, *args, repeat: int = 5, warmup: int = 1, **kwargs) -> float:

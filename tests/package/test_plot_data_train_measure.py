@@ -84,3 +84,22 @@ def test_a_glyph_no_font_has_still_warns():
         fig.canvas.draw()
     plt.close(fig)
     assert [w for w in caught if "Glyph" in str(w.message)]
+
+
+def test_peak_memory_counts_live_intermediates_not_inputs():
+    n, d = 256, 16
+    q, k, v = torch.randn(n, d), torch.randn(n, d), torch.randn(n, d)
+    scores_bytes = n * n * 4
+    # naive attention holds the n×n scores and their softmax at the same time
+    _, naive = measure.peak_memory(lambda: (q @ k.T).softmax(-1) @ v)
+    assert 2 * scores_bytes <= naive <= 2 * scores_bytes + 2 * n * d * 4
+
+    def chunked():
+        # 16 query rows at a time: each chunk's scores are freed before the next
+        return torch.cat([(q[i:i + 16] @ k.T).softmax(-1) @ v for i in range(0, n, 16)])
+
+    out, peak = measure.peak_memory(chunked)
+    assert peak < naive / 4
+    assert torch.allclose(out, (q @ k.T).softmax(-1) @ v, atol=1e-5)
+    _, view_only = measure.peak_memory(lambda: q.T[:4])
+    assert view_only == 0
