@@ -69,3 +69,47 @@ def test_prose_does_not_repeat_the_source_notes():
     run = subprocess.run([sys.executable, str(hook), "book", str(seeds)], cwd=ROOT,
                          capture_output=True, text=True)
     assert run.stdout == "", run.stdout
+
+
+def avoided_spellings() -> dict[str, str]:
+    """``{variant: glossary term}`` from the glossary's "쓰지 않는 표기: a, b." notes."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    found = {}
+    for term, body in re.findall(r"^(\S[^\n]*)\n((?:  [^\n]*\n?)+)", text, flags=re.M):
+        note = re.search(r"쓰지 않는 표기: ([^.]+)\.", body)
+        for variant in (note.group(1).split(", ") if note else []):
+            found[variant] = term
+    return found
+
+
+def prose(path) -> str:
+    """A page's Markdown without code cells, code blocks and inline code.
+
+    Directives such as ``{exercise}`` and ``{solution}`` are prose and stay.
+    """
+    kept, directives, code_fence = [], [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fence = re.match(r"^(`{3,}|~{3,})(.*)$", line)
+        if code_fence:
+            code_fence = None if line.strip() == code_fence else code_fence
+        elif fence and directives and line.strip() == directives[-1]:
+            directives.pop()
+        elif fence and fence.group(2).startswith("{") and not fence.group(2).startswith("{code-cell}"):
+            directives.append(fence.group(1))
+        elif fence:
+            code_fence = fence.group(1)
+        else:
+            kept.append(line)
+    return re.sub(r"`[^`\n]*`", "", "\n".join(kept))
+
+
+def test_glossary_names_spellings_to_avoid():
+    assert len(avoided_spellings()) >= 20
+
+
+@pytest.mark.parametrize("page", sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "book").rglob("*.md")
+                                        if p.name not in ("glossary.md",)))
+def test_prose_uses_one_term_per_concept(page):
+    text = prose(ROOT / page)
+    used = {v: t for v, t in avoided_spellings().items() if v in text}
+    assert not used, f"용어집과 다른 표기: {used}"
