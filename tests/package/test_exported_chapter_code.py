@@ -1,0 +1,26 @@
+"""Modules generated from chapters' `export` cells import on their own and still work."""
+import importlib
+import pkgutil
+
+import torch
+
+import mlbook.chapters
+
+
+def test_every_exported_module_imports_on_its_own():
+    names = [m.name for m in pkgutil.iter_modules(mlbook.chapters.__path__)]
+    assert "online_softmax" in names
+    for name in names:
+        importlib.import_module(f"mlbook.chapters.{name}")
+
+
+def test_exported_merge_combines_chunks_into_the_softmax_normalizer():
+    from mlbook.chapters.online_softmax import merge
+
+    x = torch.randn(1000, dtype=torch.float64) * 5
+    parts = [(c.max(), torch.exp(c - c.max()).sum()) for c in x.split(128)]
+    m, d = parts[0]
+    for part in parts[1:]:
+        m, d = merge((m, d), part)
+    assert m == x.max()
+    assert torch.allclose(d, torch.exp(x - x.max()).sum())
