@@ -103,3 +103,32 @@ def test_peak_memory_counts_live_intermediates_not_inputs():
     assert torch.allclose(out, (q @ k.T).softmax(-1) @ v, atol=1e-5)
     _, view_only = measure.peak_memory(lambda: q.T[:4])
     assert view_only == 0
+
+
+def test_tiny_vit_patches_shapes_and_learns_digits():
+    vit = models.TinyViT(patch=2, dim=32, depth=2, heads=2)
+    x = torch.arange(64.0).view(1, 64)
+    patches = vit.patchify(x)
+    assert patches.shape == (1, 16, 4)
+    assert patches[0, 0].tolist() == [0.0, 1.0, 8.0, 9.0]  # the top-left 2×2 patch
+    assert patches[0, 1].tolist() == [2.0, 3.0, 10.0, 11.0]
+    Xtr, ytr, Xte, yte = data.digits(seed=0)
+    torch.manual_seed(0)
+    train.fit(vit, Xtr, ytr, steps=300, lr=3e-3)
+    assert train.accuracy(vit, Xte, yte) > 0.85
+
+
+def test_tiny_vit_takes_other_attention_and_norm():
+    calls = []
+
+    class Mixer(torch.nn.Module):
+        def __init__(self, dim, heads):
+            super().__init__()
+            calls.append((dim, heads))
+
+        def forward(self, x):
+            return x.mean(dim=1, keepdim=True).expand_as(x)
+
+    vit = models.TinyViT(dim=16, depth=3, heads=4, attention=Mixer, norm=torch.nn.Identity)
+    assert vit(torch.rand(5, 64)).shape == (5, 10)
+    assert calls == [(16, 4)] * 3
