@@ -10,19 +10,25 @@ from matplotlib import font_manager  # noqa: E402
 from mlbook import data, measure, models, plot, train  # noqa: E402
 
 
-def test_hangul_renders_with_the_packaged_font():
+def glyph_warnings(title: str, xlabel: str = "") -> list[str]:
+    """Draw a figure in the book's style; return matplotlib's missing-glyph warnings."""
     plot.use_korean_style()
-    assert "NanumGothic" in font_manager.findfont(plot.FONT_FAMILY)
     fig, ax = plt.subplots()
-    ax.set_title("한글 제목: 소프트맥스는 확률을 만든다")
-    ax.set_xlabel("음수 눈금 −1")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
     ax.plot([-1, 1], [0, 1], label="범례")
     ax.legend()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.canvas.draw()
     plt.close(fig)
-    assert not [w for w in caught if "Glyph" in str(w.message)]
+    return [str(w.message) for w in caught if "Glyph" in str(w.message)]
+
+
+def test_hangul_renders_with_the_packaged_font():
+    plot.use_korean_style()
+    assert "NanumGothic" in font_manager.findfont(plot.FONT_FAMILY)
+    assert glyph_warnings("한글 제목: 소프트맥스는 확률을 만든다", "음수 눈금 −1") == []
 
 
 def test_digits_split_is_seeded_and_disjoint():
@@ -63,27 +69,12 @@ def test_time_it_is_positive():
 
 
 def test_symbols_missing_from_nanum_fall_back_without_warning():
-    plot.use_korean_style()
-    fig, ax = plt.subplots()
-    ax.set_title("m_{j−1} ⊕ d_j → σ₁, α/r, ΔW의 특이값")
-    ax.plot([-3, 3], [-1, 1])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    plt.close(fig)
-    assert not [w for w in caught if "Glyph" in str(w.message)]
+    assert glyph_warnings("m_{j−1} ⊕ d_j → σ₁, α/r, ΔW의 특이값") == []
 
 
 def test_a_glyph_no_font_has_still_warns():
     """The build's guard (any stderr fails it) relies on matplotlib still warning here."""
-    plot.use_korean_style()
-    fig, ax = plt.subplots()
-    ax.set_title("ก")  # Thai: neither NanumGothic nor DejaVu Sans has it
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.canvas.draw()
-    plt.close(fig)
-    assert [w for w in caught if "Glyph" in str(w.message)]
+    assert glyph_warnings("ก")  # Thai: neither NanumGothic nor DejaVu Sans has it
 
 
 def test_peak_memory_counts_live_intermediates_not_inputs():
