@@ -6,6 +6,35 @@ from tqdm.auto import tqdm
 from .env import progress_enabled
 
 
+def train_loop(model, step_loss, *, steps: int, optimizer, scheduler=None, clip_norm=None,
+               desc: str = "학습", checkpoints=(), on_checkpoint=None) -> list[float]:
+    """The book's one training loop; return the loss of every step.
+
+    ``step_loss()`` draws a batch and returns its loss, so the loop serves supervised
+    minibatches (`fit`), language-model windows and diffusion noise alike. Each step:
+    zero the gradients, backpropagate, clip to `clip_norm` if given, step the optimizer
+    and the scheduler. After each step number in `checkpoints` (1-based),
+    ``on_checkpoint(step)`` is called, e.g. to record a learning curve.
+    """
+    model.train()
+    losses = []
+    for step in tqdm(range(1, steps + 1), desc=desc, leave=False, disable=not progress_enabled()):
+        loss = step_loss()
+        optimizer.zero_grad()
+        loss.backward()
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        losses.append(loss.item())
+        if on_checkpoint is not None and step in checkpoints:
+            on_checkpoint(step)
+            model.train()
+    model.eval()
+    return losses
+
+
 def fit(model, X, y, *, steps: int, lr: float, batch_size: int = 128, params=None,
         loss_fn=F.cross_entropy, seed: int = 0, weight_decay: float = 0.0, desc: str = "학습",
         checkpoints=(), on_checkpoint=None):
@@ -13,26 +42,18 @@ def fit(model, X, y, *, steps: int, lr: float, batch_size: int = 128, params=Non
 
     `params` restricts which parameters are trained (LoRA trains only its factors).
     Minibatches are drawn from a seeded generator, so a run is reproducible.
-    After each step number in `checkpoints` (1-based), ``on_checkpoint(step)`` is called,
-    e.g. to record a learning curve; training then resumes in train mode.
+    `checkpoints` and `on_checkpoint` are passed to `train_loop`.
     """
     params = list(model.parameters() if params is None else params)
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
-    losses = []
-    model.train()
-    for step in tqdm(range(1, steps + 1), desc=desc, leave=False, disable=not progress_enabled()):
+
+    def step_loss():
         idx = torch.randint(len(X), (min(batch_size, len(X)),), generator=gen).to(X.device)
-        loss = loss_fn(model(X[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        if on_checkpoint is not None and step in checkpoints:
-            on_checkpoint(step)
-            model.train()
-    model.eval()
-    return losses
+        return loss_fn(model(X[idx]), y[idx])
+
+    return train_loop(model, step_loss, steps=steps, optimizer=opt, desc=desc,
+                      checkpoints=checkpoints, on_checkpoint=on_checkpoint)
 
 
 @torch.no_grad()

@@ -123,3 +123,18 @@ def test_tiny_vit_takes_other_attention_and_norm():
     vit = models.TinyViT(dim=16, depth=3, heads=4, attention=Mixer, norm=torch.nn.Identity)
     assert vit(torch.rand(5, 64)).shape == (5, 10)
     assert calls == [(16, 4)] * 3
+
+
+def test_train_loop_clips_schedules_and_records():
+    torch.manual_seed(0)
+    net = models.MLP([4, 8, 2])
+    X, y = torch.randn(64, 4), torch.randint(2, (64,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    seen = []
+    losses = train.train_loop(net, lambda: torch.nn.functional.cross_entropy(net(X), y), steps=4,
+                              optimizer=opt, scheduler=sched, clip_norm=1e-3,
+                              checkpoints={2, 4}, on_checkpoint=seen.append)
+    assert len(losses) == 4 and seen == [2, 4]
+    assert opt.param_groups[0]["lr"] == 0.5 * 0.5 ** 4
+    assert not net.training
