@@ -25,6 +25,7 @@ TIMES = ROOT / "_build" / "execution_times.json"
 BUDGET_SECONDS = 60  # per chapter on the 2-core CPU (DEVELOPERS.md)
 TIMEOUT_SECONDS = 120  # the same as execute.timeout in _config.yml
 READER = {"name": "myst_nb_md", "type": "plugin"}
+RETRIES = 2  # re-runs of a chapter that went over budget (see the nbclient stall below)
 
 
 def book_notebooks() -> list[Path]:
@@ -61,14 +62,16 @@ def main() -> int:
     executor = load_executor("local-parallel", cache=cache)
     result = executor.run_and_cache(timeout=TIMEOUT_SECONDS, allow_errors=False)
 
-    # nbclient occasionally stalls for a whole cell timeout after an ipywidgets cell
+    # nbclient sometimes stalls for up to a cell timeout after an ipywidgets cell
     # (jupyter/nbclient#312, jupyter/nbconvert#1921): the kernel is idle, the result is
-    # right, only the wall time is wrong. A chapter over budget is therefore run once
-    # more on its own before the budget is enforced.
-    slow = [str(p) for p in notebooks if str(p) in result.succeeded
-            and cache.get_cached_project_nb(str(p)).data.get("execution_seconds", 0) > BUDGET_SECONDS]
-    if slow:
-        print(f"예산을 넘은 {len(slow)}편을 한 번 더 실행합니다: {slow}")
+    # right, only the wall time is wrong. A chapter over budget is therefore run again on
+    # its own (at most RETRIES times) before the budget is enforced.
+    for attempt in range(RETRIES):
+        slow = [str(p) for p in notebooks if str(p) in result.succeeded
+                and cache.get_cached_project_nb(str(p)).data.get("execution_seconds", 0) > BUDGET_SECONDS]
+        if not slow:
+            break
+        print(f"예산을 넘은 {len(slow)}편을 다시 실행합니다({attempt + 1}/{RETRIES}): {slow}")
         load_executor("local-serial", cache=cache).run_and_cache(
             filter_uris=slow, timeout=TIMEOUT_SECONDS, allow_errors=False, force=True)
     wall = time.perf_counter() - start
