@@ -7,3 +7,8 @@
 """
 
 __version__ = "0.1.0"
+
+from mlbook.env import configure_threads as _configure_threads
+
+# Every chapter imports mlbook first: its torch threads are set however it is executed.
+_configure_threads()

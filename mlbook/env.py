@@ -14,6 +14,26 @@ import torch
 SCALES = ("toy", "gpu")
 
 
+def configure_threads() -> int:
+    """Give torch one CPU thread per kernel (``MLBOOK_THREADS`` or ``OMP_NUM_THREADS`` overrides).
+
+    Why one: the toy experiments are small tensors where a second thread gains little, and
+    every way of running the book (the parallel build, a plain ``jupyter-book build``,
+    ``jupyter execute``, a reader's Jupyter beside other work) may share the cores. Several
+    OpenMP threads per kernel on a busy machine spin against each other and slow a chapter
+    down several-fold; one thread keeps its time the same, busy or idle. Called when
+    `mlbook` is imported, so no environment variable has to be set beforehand.
+    """
+    wanted = os.environ.get("MLBOOK_THREADS") or os.environ.get("OMP_NUM_THREADS") or "1"
+    threads = max(1, int(wanted))
+    torch.set_num_threads(threads)
+    try:  # only possible before the first parallel op; later calls keep the existing pool
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:
+        pass
+    return threads
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and torch; return a torch generator for explicit sampling."""
     random.seed(seed)

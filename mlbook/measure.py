@@ -1,8 +1,9 @@
-"""Measurements shared by the efficiency chapters: largest tensor, peak memory, timing."""
+"""Measurements shared by the efficiency chapters: largest tensor, peak memory, timing, growth."""
 import statistics
 import time
 import weakref
 
+import numpy as np
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
@@ -95,3 +96,14 @@ def time_it(fn, *args, repeat: int = 5, warmup: int = 1, **kwargs) -> float:
         sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def loglog_slope(xs, ys, x_min=None) -> float:
+    """Least-squares slope p of log(y) = p·log(x) + b: the exponent of y ∝ x^p.
+
+    `x_min` drops the points below it, where size-independent costs (call overhead,
+    head dimension) still hide the growth.
+    """
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    keep = xs >= x_min if x_min is not None else np.ones_like(xs, dtype=bool)
+    return float(np.polyfit(np.log(xs[keep]), np.log(ys[keep]), 1)[0])

@@ -17,12 +17,17 @@ EXECUTED = ROOT / os.environ.get("MLBOOK_EXECUTED", "_build/jupyter_execute")
 
 
 def executed_notebook(docname: str) -> Path:
+    """The executed notebook of `docname`; refuses one older than the chapter's source,
+    which would be the output of an earlier version (e.g. after a failed run)."""
     path = EXECUTED / f"{docname}.ipynb"
     if not path.exists():
         raise FileNotFoundError(
             f"{path} 이 없습니다. 먼저 책을 빌드하세요 (make book), 또는 "
             f"python tools/run_chapter.py {docname}.md 로 이 장만 실행하세요."
         )
+    source = ROOT / f"{docname}.md"
+    if source.exists() and source.stat().st_mtime > path.stat().st_mtime:
+        raise RuntimeError(f"{path} 가 원본 {source.name}보다 오래되었습니다: 이 장을 다시 실행하세요.")
     return path
 
 

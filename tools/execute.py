@@ -5,14 +5,14 @@
 Jupyter Book 1 executes notebooks one after another. This script fills the same cache
 (``_build/.jupyter_cache``, ``execute_notebooks: cache``) with a process per core first,
 so the HTML build that follows only reads results. Notebooks whose code did not change
-since the last run are cache hits and are not executed again. Each kernel uses one thread,
-so two kernels share the two cores without oversubscription.
+since the last run are cache hits and are not executed again. Each kernel uses one torch
+thread (set by `mlbook` on import), so two kernels share the two cores without
+oversubscription.
 
 Fails when a notebook raises, or when a chapter runs longer than the budget; writes the
 per-notebook times to ``_build/execution_times.json``.
 """
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -25,7 +25,6 @@ TIMES = ROOT / "_build" / "execution_times.json"
 BUDGET_SECONDS = 60  # per chapter on the 2-core CPU (DEVELOPERS.md)
 TIMEOUT_SECONDS = 120  # the same as execute.timeout in _config.yml
 READER = {"name": "myst_nb_md", "type": "plugin"}
-RETRIES = 2  # re-runs of a chapter that went over budget (see the nbclient stall below)
 
 
 def book_notebooks() -> list[Path]:
@@ -44,8 +43,6 @@ def book_notebooks() -> list[Path]:
 
 
 def main() -> int:
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
 
@@ -61,19 +58,6 @@ def main() -> int:
     start = time.perf_counter()
     executor = load_executor("local-parallel", cache=cache)
     result = executor.run_and_cache(timeout=TIMEOUT_SECONDS, allow_errors=False)
-
-    # nbclient sometimes stalls for up to a cell timeout after an ipywidgets cell
-    # (jupyter/nbclient#312, jupyter/nbconvert#1921): the kernel is idle, the result is
-    # right, only the wall time is wrong. A chapter over budget is therefore run again on
-    # its own (at most RETRIES times) before the budget is enforced.
-    for attempt in range(RETRIES):
-        slow = [str(p) for p in notebooks if str(p) in result.succeeded
-                and cache.get_cached_project_nb(str(p)).data.get("execution_seconds", 0) > BUDGET_SECONDS]
-        if not slow:
-            break
-        print(f"예산을 넘은 {len(slow)}편을 다시 실행합니다({attempt + 1}/{RETRIES}): {slow}")
-        load_executor("local-serial", cache=cache).run_and_cache(
-            filter_uris=slow, timeout=TIMEOUT_SECONDS, allow_errors=False, force=True)
     wall = time.perf_counter() - start
 
     failed = result.excepted + result.errored

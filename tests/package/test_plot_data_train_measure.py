@@ -1,6 +1,8 @@
 import warnings
 
 import matplotlib
+import numpy as np
+import pytest
 import torch
 
 matplotlib.use("Agg")
@@ -138,3 +140,61 @@ def test_train_loop_clips_schedules_and_records():
     assert len(losses) == 4 and seen == [2, 4]
     assert opt.param_groups[0]["lr"] == 0.5 * 0.5 ** 4
     assert not net.training
+
+
+def test_loglog_slope_recovers_the_exponent():
+    ns = np.array([64, 128, 256, 512, 1024])
+    assert abs(measure.loglog_slope(ns, 3 * ns**2) - 2) < 1e-9
+    # a constant overhead bends the small sizes; x_min leaves them out
+    assert abs(measure.loglog_slope(ns, ns + 1e4, x_min=512) - 1) > 0.5
+    assert abs(measure.loglog_slope(ns, 7 * ns + 10, x_min=256) - 1) < 0.02
+
+
+def test_figure_keeps_the_column_width_and_refuses_three_panels():
+    plot.use_korean_style()
+    fig, axes = plot.figure(1, 2)
+    assert tuple(fig.get_size_inches()) == (plot.FIG_WIDTH_IN, plot.PANEL_HEIGHT_IN)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="가로 패널"):
+        plot.figure(1, 3)
+
+
+def test_smallest_text_shrinks_with_a_figure_wider_than_the_column():
+    plot.use_korean_style()
+    fig, ax = plot.figure()
+    ax.set_title("제목")
+    ax.plot([1, 2], [1, 2])
+    fig.canvas.draw()
+    pt, px = plot.smallest_text_px(fig, width_px=plot.FIG_WIDTH_IN * fig.dpi)
+    assert pt == 9 and px == pytest.approx(9 / 72 * 96)        # tick labels, unshrunk: 12 px
+    _, shrunk = plot.smallest_text_px(fig, width_px=2 * plot.COLUMN_PX)
+    assert shrunk == pytest.approx(px / 2)                        # twice too wide: half the size
+    plt.close(fig)
+
+
+def test_notebook_figures_are_retina_and_carry_their_measurement():
+    """The IPython PNG formatter: 2x pixels, half-size display, measured text; a figure like
+    the old FIFO staircase (11 in wide, 8 pt labels) is flagged on stderr."""
+    import base64
+    import contextlib
+    import io
+    import struct
+
+    plot.use_korean_style()
+    fig, ax = plot.figure()
+    ax.plot([1, 2], [1, 2])
+    png, meta = plot._measured_retina_png(fig, bbox_inches="tight")
+    width, height = struct.unpack(">II", base64.b64decode(png)[16:24])
+    assert width // 2 == meta["width"] <= plot.COLUMN_PX
+    assert meta["mlbook"]["smallest_text_px"] >= plot.MIN_TEXT_PX
+    plt.close(fig)
+
+    wide, axes = plt.subplots(1, 4, figsize=(11, 3.0))
+    for a in axes:
+        a.set_title("작은 제목", fontsize=8)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        _, meta = plot._measured_retina_png(wide, bbox_inches="tight")
+    plt.close(wide)
+    assert meta["mlbook"]["smallest_text_px"] < plot.MIN_TEXT_PX
+    assert "그림 경고" in err.getvalue()
