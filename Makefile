@@ -10,7 +10,7 @@ PYTHON ?= python3
 # jupyter-cache, the HTML build reads it, and the tests read the build's executed notebooks.
 export MLBOOK_PROGRESS = 0
 
-.PHONY: book test venv execute html chromium sync clean bench
+.PHONY: book test venv execute html chromium sync clean bench dupes
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ sync: venv
 # Every chapter as a standalone notebook in a fresh kernel (as on Colab), twice: time and determinism.
 bench: venv
 	$(PY) tools/run_chapter.py --all --repeat 2
+
+# Chapters are code too: their code cells exported to .py beside mlbook/, then the duplicate finder.
+dupes: venv
+	@out=$$(mktemp -d) && $(PY) tools/export_code.py $$out && duplicates --repo $$out --min-lines 5 --most 40; rm -rf $$out
 
 clean:
 	rm -rf _build
