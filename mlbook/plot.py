@@ -175,9 +175,11 @@ def _show_retina_and_measured() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    # Importing pyplot activates the inline backend, which installs its own PNG formatter;
-    # ours replaces it afterwards.
-    import matplotlib.pyplot  # noqa: F401
+    # The inline backend installs its own PNG formatter when it is first loaded, which
+    # pyplot delays until the first figure: load it now, so that ours replaces it.
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend(mpl.get_backend())
 
     formatters = shell.display_formatter.formatters
     for formatter in formatters.values():
