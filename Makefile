@@ -10,7 +10,7 @@ PYTHON ?= python3
 # jupyter-cache, the HTML build reads it, and the tests read the build's executed notebooks.
 export MLBOOK_PROGRESS = 0
 
-.PHONY: book test venv execute html chromium sync clean bench dupes
+.PHONY: book test venv execute html slides chromium sync clean bench dupes
 
 venv: $(VENV)/.installed
 
@@ -30,8 +30,13 @@ html: execute
 	$(PY) tools/make_figures.py
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
-book: html
-	@echo "책: _build/html/index.html"
+# Slide decks: a second builder over the same sources and jupyter-cache (nothing re-executes).
+slides: html
+	$(VENV)/bin/jupyter-book build . --builder custom --custom-builder revealjs -W -n --keep-going
+	rm -rf _build/html/slides && cp -r _build/revealjs _build/html/slides
+
+book: slides
+	@echo "책: _build/html/index.html (발표 자료: _build/html/slides/)"
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
