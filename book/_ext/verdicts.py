@@ -107,6 +107,12 @@ class FillVerdictSummary(SphinxPostTransform):
             node.replace_self(nodes.container("", table, classes=["table-cards", "compact"]))
 
 
+def iter_ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def verdict_key(node: nodes.Element) -> str | None:
     return LABEL_TO_KEY.get(node.astext().strip())
 
@@ -117,11 +123,23 @@ class StyleVerdicts(SphinxPostTransform):
     default_priority = 7  # after the glue references and the summary
 
     def run(self, **kwargs):
+        tables = []
         for entry in list(self.document.findall(nodes.entry)):
             key = verdict_key(entry)
             if key and not isinstance(entry.parent.parent, nodes.thead):
+                glued = any("pasted-text" in n["classes"] for n in entry.findall(nodes.inline))
+                badge = verdict_node(key)
+                if glued:  # keep the mark of a glued value (the paper index's headline verdicts)
+                    badge["classes"].insert(0, "pasted-text")
                 entry.children = []
-                entry += nodes.paragraph("", "", verdict_node(key))
+                entry += nodes.paragraph("", "", badge)
+                table = next(a for a in iter_ancestors(entry) if isinstance(a, nodes.table))
+                if table not in tables:
+                    tables.append(table)
+        # A claims table reads as cards on a phone, like the paper index (ko.css).
+        for table in tables:
+            if not any("table-cards" in a.get("classes", []) for a in iter_ancestors(table)):
+                table.replace_self(nodes.container("", table.deepcopy(), classes=["table-cards"]))
         for inline in list(self.document.findall(nodes.inline)):
             key = verdict_key(inline)
             if key and "pasted-text" in inline["classes"]:

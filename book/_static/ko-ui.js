@@ -15,6 +15,12 @@ if (typeof messages !== "undefined") {
 }
 
 window.addEventListener("load", function () {
+  // sphinx-copybutton draws its icon's <title> when it loads, before the Korean messages exist.
+  if (typeof messages !== "undefined") {
+    document.querySelectorAll(".copybtn svg title").forEach(function (title) {
+      title.textContent = messages.ko.copy_to_clipboard;
+    });
+  }
   // sphinx-togglebutton writes an English aria-label into each button it adds.
   document.querySelectorAll("button.toggle-button").forEach(function (button) {
     button.setAttribute("aria-label", "숨긴 내용 열고 닫기");
