@@ -138,7 +138,7 @@ class KoreanExecutionTable(SphinxPostTransform):
             caption = nodes.paragraph(
                 text=f"{OVER_BUDGET}: 한 장의 실행 예산 {budget:g}초를 넘은 장입니다.",
                 classes=["exec-stats-note"])
-            node.replace_self([nodes.container("", table, classes=["table-cards"]), caption])
+            node.replace_self([nodes.container("", table, classes=["table-cards", "compact"]), caption])
 
 
 class LabelCardCells(SphinxPostTransform):
