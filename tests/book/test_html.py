@@ -48,14 +48,14 @@ def test_paper_index_lists_every_paper_and_every_result(html_dir):
     html = page(html_dir, "book/papers")
     for p in PAPERS:
         assert f"https://arxiv.org/abs/{p['arxiv']}" in html
-    table_verdicts = re.findall(r'class="pasted-text">(재현됨|부분 재현|재현 안 됨)<', html)
+    table_verdicts = re.findall(r'class="pasted-text verdict verdict-\w+">(재현됨|부분 재현|재현 안 됨)<', html)
     assert len(table_verdicts) == len(CHAPTERS)
 
 
 def test_execution_statistics_table_lists_every_chapter(html_dir):
     html = page(html_dir, "book/status")
     for chapter in CHAPTERS:
-        assert chapter in html
+        assert f'href="{chapter.removeprefix("book/")}.html"' in html
 
 
 def test_korean_web_font_and_line_breaking_are_shipped(html_dir):

@@ -1,0 +1,51 @@
+"""One author–year style for citations and the bibliography list.
+
+The text cites ``[Chen et al., 2024]`` (``bibtex_reference_style: author_year``), but the
+default ``alpha`` style labels the list ``[CMartiMonsoD+24]``. This pybtex formatting style
+``ko_author_year`` (``bibtex_default_style``) labels every entry with the same template the
+author–year references use, and sorts the list by author, year and title.
+"""
+from collections import Counter
+
+import pybtex.plugin
+from sphinxcontrib.bibtex.plugin import find_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
+from sphinxcontrib.bibtex.style.template import join, year
+
+STYLE = "ko_author_year"
+# The text citations' style, bibtex_reference_style in _config.yml (set at config-inited).
+reference_style = {"name": "author_year"}
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    def format_labels(self, sorted_entries):
+        style = find_plugin("sphinxcontrib.bibtex.style.referencing", reference_style["name"])()
+        template = join(sep=style.author_year_sep)[style.person.author_or_editor_or_title(full=False), year]
+        labels = [template.format_data({"entry": e, "style": style}).render_as("text")
+                  for e in sorted_entries]
+        # Two works by the same authors in one year: 2024a, 2024b (labels must be unique).
+        seen, repeated = Counter(), {label for label, n in Counter(labels).items() if n > 1}
+        for label in labels:
+            if label in repeated:
+                seen[label] += 1
+                label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+            yield label
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_label_style = STYLE
+    default_sorting_style = "author_year_title"
+
+
+pybtex.plugin.register_plugin("pybtex.style.labels", STYLE, AuthorYearLabelStyle)
+pybtex.plugin.register_plugin("pybtex.style.formatting", STYLE, AuthorYearStyle)
+
+
+def follow_reference_style(app, config):
+    reference_style["name"] = config.bibtex_reference_style
+
+
+def setup(app):
+    app.connect("config-inited", follow_reference_style)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
