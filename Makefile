@@ -30,10 +30,11 @@ html: execute
 	$(PY) tools/make_figures.py
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
-# Slide decks: a second builder over the same sources and jupyter-cache (nothing re-executes).
+# Slide decks: a second builder over the same sources and jupyter-cache (nothing re-executes),
+# with its own doctrees (_build/deck), since it reads the chapters with other settings.
 slides: html
-	$(VENV)/bin/jupyter-book build . --builder custom --custom-builder revealjs -W -n --keep-going
-	rm -rf _build/html/slides && cp -r _build/revealjs _build/html/slides
+	$(VENV)/bin/jupyter-book build . --path-output _build/deck --builder custom --custom-builder revealjs -W -n --keep-going
+	rm -rf _build/html/slides && cp -r _build/deck/_build/revealjs _build/html/slides
 
 book: slides
 	@echo "책: _build/html/index.html (발표 자료: _build/html/slides/)"

@@ -2,9 +2,11 @@
 
 The decks come from a second builder over the same sources and the same jupyter-cache:
 
-    jupyter-book build . --builder custom --custom-builder revealjs
+    jupyter-book build . --path-output _build/deck --builder custom --custom-builder revealjs
 
-(``make slides`` runs it and moves the decks to ``_build/html/slides/``). Nothing is
+(``make slides`` runs it and copies the decks to ``_build/html/slides/``). The decks keep
+their own doctrees: the chapters are read with other settings (no code, no solutions), set
+when the builder starts, after Sphinx has compared the configuration with a saved one. Nothing is
 re-executed and nothing is typed twice: glued numbers resolve as in the book. For that
 builder only, this extension
 
