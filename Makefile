@@ -10,7 +10,7 @@ PYTHON ?= python3
 # jupyter-cache, the HTML build reads it, and the tests read the build's executed notebooks.
 export MLBOOK_PROGRESS = 0
 
-.PHONY: book test venv execute html slides chromium sync clean bench dupes
+.PHONY: book test venv execute html slides handouts debs sync clean bench dupes
 
 venv: $(VENV)/.installed
 
@@ -26,7 +26,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 execute: venv
 	$(PY) tools/execute.py
 
-html: execute
+# Debian packages the build uses: Graphviz draws the prerequisite map (Hangul widths from
+# fonts-nanum), Chromium prints the handouts and runs the browser tests.
+debs:
+	command -v dot >/dev/null && fc-list | grep -qi nanum && command -v chromium >/dev/null || { \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends graphviz fonts-nanum chromium >/dev/null; }
+
+html: execute debs
 	$(PY) tools/make_figures.py
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
@@ -36,13 +42,14 @@ slides: html
 	$(VENV)/bin/jupyter-book build . --path-output _build/deck --builder custom --custom-builder revealjs -W -n --keep-going
 	rm -rf _build/html/slides && cp -r _build/deck/_build/revealjs _build/html/slides
 
-book: slides
-	@echo "책: _build/html/index.html (발표 자료: _build/html/slides/)"
+# A4 handouts: the built chapter pages printed under the print stylesheet (headless Chromium).
+handouts: html
+	$(PY) tools/print_handouts.py
 
-chromium:
-	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+book: slides handouts
+	@echo "책: _build/html/index.html (발표 자료: _build/html/slides/, 유인물: _build/html/handouts/)"
 
-test: book chromium
+test: book
 	$(PY) -m pytest
 
 sync: venv

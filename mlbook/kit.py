@@ -27,13 +27,15 @@ COLUMNS = ["주차", "날짜", "장", "arXiv", "발표자", "슬라이드", "Col
 class Paper:
     arxiv: str
     title: str
-    part: str
+    ko: str               # short Korean name
+    part: str             # the part's Korean title
     chapter: str | None   # the chapter's docname, None while it is not written
 
 
 def papers() -> dict[str, Paper]:
+    """Every paper of the book by arXiv id, in the order of book/data/papers.yml."""
     data = yaml.safe_load((ROOT / "book" / "data" / "papers.yml").read_text(encoding="utf-8"))
-    return {p["arxiv"]: Paper(p["arxiv"], p["title"], data["parts"][p["part"]], p.get("chapter"))
+    return {p["arxiv"]: Paper(p["arxiv"], p["title"], p["ko"], data["parts"][p["part"]], p.get("chapter"))
             for p in data["papers"]}
 
 
@@ -107,7 +109,7 @@ def sheet_rows(track_id: int, dates: list[datetime.date] | None = None) -> list[
             rows.append({
                 "주차": week,
                 "날짜": dates[week - 1].isoformat() if dates else "",
-                "장": paper.title if written else f"{paper.title} (준비 중)",
+                "장": paper.ko if written else f"{paper.ko} (준비 중)",
                 "arXiv": arxiv,
                 "발표자": "",
                 # Decks are not built yet (study kit in progress): the chapter page stands in.
@@ -121,7 +123,7 @@ def sheet_rows(track_id: int, dates: list[datetime.date] | None = None) -> list[
 def sheet_csv(rows: list[dict]) -> str:
     """The rows as CSV text (the caller writes it with encoding utf-8-sig)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

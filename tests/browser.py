@@ -1,6 +1,6 @@
 """Headless Chromium for the tests: the DOM of a page after its scripts ran, or a screenshot.
 
-Chromium comes from Debian (`make chromium`). The flags keep it off the network it would
+Chromium comes from Debian (`make debs`). The flags keep it off the network it would
 otherwise call home to; ``offline=True`` also makes every host name fail to resolve, so a
 page that still needs a CDN shows it.
 """
@@ -19,7 +19,7 @@ OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND"]
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        pytest.fail("chromium이 없습니다: `make chromium` (Debian 패키지)로 설치하세요")
+        pytest.fail("chromium이 없습니다: `make debs` (Debian 패키지)로 설치하세요")
     return found
 
 

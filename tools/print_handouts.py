@@ -41,7 +41,7 @@ def print_page(docname: str) -> float:
 
 def main() -> int:
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        print("chromium이 없습니다: `make chromium`", file=sys.stderr)
+        print("chromium이 없습니다: `make debs`", file=sys.stderr)
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     docnames = [md.relative_to(ROOT).with_suffix("").as_posix() for md in chapter_sources()]

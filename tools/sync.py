@@ -114,6 +114,13 @@ def exported_module(md: Path) -> str | None:
     return header + "\n\n\n".join(cells) + "\n"
 
 
+def sign_up_sheets() -> dict[Path, str]:
+    """book/study/track-<n>.csv: the tracks' sign-up sheets, dates and presenters blank."""
+    from mlbook import kit
+
+    return {kit.STUDY / f"track-{n}.csv": "\ufeff" + kit.sheet_csv(kit.sheet_rows(n)) for n in kit.tracks()}
+
+
 def derived_files() -> dict[Path, str]:
     files = {md.with_suffix(".ipynb"): notebook_text(md) for md in chapter_sources()}
     for md in chapter_sources():
@@ -121,6 +128,7 @@ def derived_files() -> dict[Path, str]:
         if module is not None:
             files[EXPORTS / f"{md.stem}.py"] = module
     files[PAPERS_MD] = papers_text()
+    files.update(sign_up_sheets())
     return files
 
 

@@ -20,15 +20,24 @@ builder only, this extension
 Sections map to slides as sphinx-revealjs does: the chapter title opens the deck, every
 ``##`` section is a slide and every ``###`` section a slide below it.
 """
+import math
+import re
+from pathlib import Path
+
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
+
+from mlbook import kit
 
 SLIDE_BUILDERS = ("revealjs",)
 SKIPPED_TAGS = ("tag_quiz", "tag_slides-skip")
 
 
 def _configure_decks(app, config):
-    """reveal.js settings; only the revealjs builder reads them."""
+    """reveal.js settings (only the revealjs builder reads them); the map as SVG."""
+    config.graphviz_output_format = "svg"
     config.revealjs_style_theme = "white"
     config.revealjs_static_path = list(config.html_static_path)
     config.revealjs_css_files = ["slides.css", "ko.css"]
@@ -154,8 +163,195 @@ class SlidesFromChapter(SphinxPostTransform):
             section.insert(sub, notes)
 
 
+# ---------------------------------------------------------------- curriculum and prerequisites
+
+# Korean technical prose, read with care: about 300 syllables a minute (a stated assumption;
+# a first reading of a chapter with formulas and figures is slower than plain prose).
+SYLLABLES_PER_MINUTE = 300
+HANGUL = re.compile(r"[가-힣]")
+CODE_CELL = re.compile(r"^```\{code-cell\}.*?^```", re.S | re.M)
+PART_COLORS = ["#fde2e4", "#e2ece9", "#fff1c1", "#dfe7fd", "#e8dff5", "#fce1c8", "#d7f0db"]
+
+
+def reading_minutes(source: Path) -> int:
+    """Minutes to read a chapter's prose (its Hangul syllables outside code cells)."""
+    prose = CODE_CELL.sub("", source.read_text(encoding="utf-8"))
+    return max(1, math.ceil(len(HANGUL.findall(prose)) / SYLLABLES_PER_MINUTE))
+
+
+class curriculum_table(nodes.General, nodes.Element):
+    """Placeholder: filled after every chapter has been read (execution times)."""
+
+
+class Curriculum(SphinxDirective):
+    """``{curriculum}`` with ``:track: 8`` (a track of tracks.yml) or ``:parts:`` (one mini-track
+    per part of the table of contents, two chapters a week)."""
+
+    option_spec = {"track": directives.positive_int, "parts": directives.flag}
+
+    def run(self):
+        self.env.note_dependency(str(kit.STUDY / "tracks.yml"))
+        self.env.note_dependency(str(kit.STUDY / "prereqs.yml"))
+        for paper in kit.papers().values():
+            if paper.chapter:
+                self.env.note_dependency(self.env.doc2path(paper.chapter))
+        node = curriculum_table(track=self.options.get("track"), parts="parts" in self.options)
+        self.set_source_info(node)
+        return [node]
+
+
+def _table(header: list[str], rows: list[list]) -> nodes.table:
+    table = nodes.table(classes=["curriculum", "colwidths-auto"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in header]
+    head = nodes.thead()
+    group += head
+    head += nodes.row("", *[nodes.entry("", nodes.paragraph(text=h)) for h in header])
+    body = nodes.tbody()
+    group += body
+    for row in rows:
+        cells = []
+        for cell in row:
+            para = nodes.paragraph()
+            para += cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+            cells.append(nodes.entry("", para))
+        body += nodes.row("", *cells)
+    return table
+
+
+class FillCurriculum(SphinxPostTransform):
+    """Weeks → chapters with prerequisites, reading minutes and measured execution seconds."""
+
+    default_priority = 8
+
+    def run(self, **kwargs):
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        papers = kit.papers()
+        before = {}
+        for a, b in kit.edges():
+            before.setdefault(b, []).append(a)
+        outside = {}
+        for reading in kit.prereqs()["outside"]:
+            for arxiv in reading["before"]:
+                outside.setdefault(arxiv, []).append(reading)
+
+        def chapter_link(paper):
+            if not paper.chapter:
+                return nodes.inline("", f"{paper.ko} (준비 중)", classes=["not-written"])
+            ref = nodes.reference("", paper.ko, internal=True,
+                                  refuri=self.app.builder.get_relative_uri(self.env.docname, paper.chapter))
+            return ref
+
+        def prereq_cell(arxiv):
+            cell = nodes.inline()
+            items = [chapter_link(papers[a]) for a in before.get(arxiv, [])]
+            items += [nodes.reference("", r["title"], refuri=r["url"]) for r in outside.get(arxiv, [])]
+            for i, item in enumerate(items):
+                if i:
+                    cell += nodes.Text(", ")
+                cell += item
+            if not items:
+                cell += nodes.Text("—")
+            return cell
+
+        def row(week, arxiv):
+            paper = papers[arxiv]
+            seconds = minutes = "—"
+            if paper.chapter:
+                minutes = reading_minutes(Path(self.env.doc2path(paper.chapter)))
+                data = NbMetadataCollector.get_exec_data(self.env, paper.chapter) or {}
+                if data.get("runtime") is not None:
+                    seconds = f"{data['runtime']:.0f}"
+            return [week, chapter_link(paper), arxiv, prereq_cell(arxiv), minutes, seconds]
+
+        header = ["주차", "장", "arXiv", "먼저 읽을 것", "읽기(분)", "실행(초)"]
+        for node in list(self.document.findall(curriculum_table)):
+            if node["track"]:
+                weeks = kit.tracks()[node["track"]]["weeks"]
+                rows = [row(n, a) for n, week in enumerate(weeks, start=1) for a in week]
+                node.replace_self(nodes.container("", _table(header, rows), classes=["table-cards"]))
+            else:
+                blocks = []
+                for part, chapters in toc_parts(self.env):
+                    blocks.append(nodes.rubric(text=part))
+                    rows = []
+                    for i, arxiv in enumerate(chapters):
+                        rows.append(row(i // 2 + 1, arxiv))
+                    blocks.append(nodes.container("", _table(header, rows), classes=["table-cards"]))
+                node.replace_self(blocks)
+
+
+def toc_parts(env) -> list[tuple[str, list[str]]]:
+    """(part caption, arXiv ids of its chapters) for every numbered part of _toc.yml."""
+    import yaml
+
+    toc = yaml.safe_load((kit.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    by_chapter = {p.chapter: p.arxiv for p in kit.papers().values() if p.chapter}
+    parts = []
+    for part in toc["parts"]:
+        ids = [by_chapter[c["file"]] for c in part.get("chapters", []) if c["file"] in by_chapter]
+        if ids:
+            parts.append((part["caption"], ids))
+    return parts
+
+
+class PrerequisiteMap(SphinxDirective):
+    """``{prereq-map}``: every paper, coloured by part, an arrow per prerequisite, a link per
+    written chapter; drawn by Graphviz (sphinx.ext.graphviz) as SVG. With ``:outside:``, the
+    table of readings outside the book that chapters assume."""
+
+    option_spec = {"outside": directives.flag}
+
+    def run(self):
+        from sphinx.ext.graphviz import graphviz
+
+        self.env.note_dependency(str(kit.STUDY / "prereqs.yml"))
+        papers = kit.papers()
+        if "outside" in self.options:
+            rows = [[nodes.reference("", r["title"], refuri=r["url"]),
+                     ", ".join(papers[a].ko for a in r["before"])] for r in kit.prereqs()["outside"]]
+            return [_table(["먼저 읽을 논문", "이 논문을 가정하는 장"], rows)]
+        part_names = list(dict.fromkeys(p.part for p in papers.values()))
+        lines = ['digraph prereqs {',
+                 '  graph [rankdir=LR, bgcolor="white", nodesep=0.15, ranksep=0.5, fontname="NanumGothic"];',
+                 '  node [shape=box, style="rounded,filled", fontname="NanumGothic", fontsize=11, '
+                 'color="#4a4e69", fontcolor="#1b1b1b"];',
+                 '  edge [color="#4a4e69", arrowsize=0.6];']
+        for n, part in enumerate(part_names):
+            lines.append(f'  subgraph cluster_{n} {{ label="{n + 1}부 {part}"; style="rounded"; '
+                         f'color="#8d99ae"; fontname="NanumGothic"; fontsize=12;')
+            for p in papers.values():
+                if p.part != part:
+                    continue
+                attrs = [f'label="{p.ko}"', f'fillcolor="{PART_COLORS[n % len(PART_COLORS)]}"',
+                         f'tooltip="{p.title.replace(chr(34), "")} (arXiv {p.arxiv})"']
+                if p.chapter:
+                    uri = self.env.app.builder.get_relative_uri(self.env.docname, p.chapter)
+                    attrs += [f'URL="{uri}"', 'target="_top"', "penwidth=1.6"]
+                else:
+                    attrs += ['style="rounded,filled,dashed"', 'fontcolor="#6b6b6b"']
+                lines.append(f'    "{p.arxiv}" [{", ".join(attrs)}];')
+            lines.append("  }")
+        for a, b in kit.edges():
+            lines.append(f'  "{a}" -> "{b}";')
+        lines.append("}")
+        node = graphviz()
+        node["code"] = "\n".join(lines)
+        node["options"] = {"docname": self.env.docname}
+        node["alt"] = "논문 44편의 선수 관계 지도: 부마다 색이 다르고, 화살표는 먼저 읽을 장에서 나중 장으로 향합니다."
+        node["classes"] = ["prereq-map"]
+        return [node]
+
+
 def setup(app):
     app.setup_extension("sphinx_revealjs")
+    app.setup_extension("sphinx.ext.graphviz")
+    app.add_node(curriculum_table)
+    app.add_directive("curriculum", Curriculum)
+    app.add_directive("prereq-map", PrerequisiteMap)
+    app.add_post_transform(FillCurriculum)
     app.connect("config-inited", _configure_decks)
     app.connect("builder-inited", _configure_slide_content, priority=100)
     app.add_post_transform(SlidesFromChapter)

@@ -14,7 +14,7 @@ def page(html_dir, docname):
     return path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("docname", ["book/intro", "book/guide/how_to_use", "book/guide/study_group",
+@pytest.mark.parametrize("docname", ["book/intro", "book/guide/how_to_use", "book/study/guide",
                                      "book/papers", "book/glossary", "book/bibliography", "book/status"])
 def test_front_and_back_pages_exist(html_dir, docname):
     assert 'lang="ko"' in page(html_dir, docname)

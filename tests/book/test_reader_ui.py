@@ -204,7 +204,7 @@ def offline_dom(page: Path, width: int = 1280) -> str:
     """The page's DOM after its scripts ran, in headless Chromium that can resolve no host."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        pytest.fail("chromium이 없습니다: `make chromium`")
+        pytest.fail("chromium이 없습니다: `make debs`")
     import tempfile
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(

@@ -146,7 +146,7 @@ def server(html_dir):
 def browser_search(base: str, query: str) -> set[str]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        pytest.fail("chromium이 없습니다: `make chromium` (Debian 패키지)로 설치하세요")
+        pytest.fail("chromium이 없습니다: `make debs` (Debian 패키지)로 설치하세요")
     with tempfile.TemporaryDirectory() as profile:
         dom = subprocess.run(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
