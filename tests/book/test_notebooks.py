@@ -195,3 +195,9 @@ def test_unconvertible_myst_fails_loudly(source):
 def test_cross_references_point_to_the_published_book():
     owner, repo = CONFIG["repository"]["url"].removeprefix("https://github.com/").split("/")
     assert CONFIG["html"]["baseurl"] == f"https://{owner}.github.io/{repo}/"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_download_button_serves_the_paired_notebook(html_dir, chapter):
+    served = html_dir / "_sources" / f"{chapter}.ipynb"
+    assert served.read_bytes() == (ROOT / f"{chapter}.ipynb").read_bytes()
