@@ -1,13 +1,15 @@
 """The notebooks a reader opens in Colab or Binder, or downloads: plain Jupyter Markdown.
 
 tools/colab_notebook.py writes them (through tools/sync.py); these tests read what it wrote,
-with patterns of their own.
+with patterns of their own, and check the Binder configuration beside them.
 """
 import re
 from pathlib import Path
 
 import jupytext
 import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 from tools.colab_notebook import ConversionError, Chapter, code_hash
 
@@ -201,3 +203,31 @@ def test_cross_references_point_to_the_published_book():
 def test_download_button_serves_the_paired_notebook(html_dir, chapter):
     served = html_dir / "_sources" / f"{chapter}.ipynb"
     assert served.read_bytes() == (ROOT / f"{chapter}.ipynb").read_bytes()
+
+
+def requirement_lines(path: Path) -> list[str]:
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line]
+
+
+def test_binder_installs_the_book_requirements_with_cpu_torch():
+    """binder/ (which repo2docker reads instead of the root files) = root requirements + CPU torch."""
+    binder = requirement_lines(ROOT / "binder" / "requirements.txt")
+    assert "-r ../requirements.txt" in binder, "Binder가 책의 requirements.txt를 그대로 설치해야 합니다"
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in binder
+    pins = [Requirement(line) for line in binder if not line.startswith("-")]
+    assert [p.name for p in pins] == ["torch"], "torch 말고는 책의 requirements.txt에서 옵니다"
+    (pinned,) = pins[0].specifier
+    version = Version(pinned.version)
+    assert pinned.operator == "==" and version.local == "cpu"
+    root = next(Requirement(line) for line in requirement_lines(ROOT / "requirements.txt")
+                if line.startswith("torch"))
+    assert version in root.specifier
+    # The torch the setup installs (Makefile), so Binder runs what the book was built with.
+    make_pin = re.search(r"pip install -q torch==(\S+)", (ROOT / "Makefile").read_text())[1]
+    assert version.public == make_pin
+    # Binder ignores the root runtime.txt once binder/ exists.
+    assert (ROOT / "binder" / "runtime.txt").read_text() == (ROOT / "runtime.txt").read_text()
+    assert "-e ." in requirement_lines(ROOT / "requirements.txt"), "mlbook 패키지가 설치되어야 합니다"
+    assert not (ROOT / ".binder").exists(), "repo2docker는 binder/와 .binder/가 함께 있으면 멈춥니다"
+
