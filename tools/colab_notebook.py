@@ -7,12 +7,12 @@ understands:
 - ``(label)=`` lines are dropped; ``{term}`` becomes its text; ``{cite}`` becomes an
   author–year citation from ``book/references.bib`` linked to the paper, e.g.
   ``(Milakov & Gimelshein, 2018)``, ``(Rabe & Staats, 2021)``, ``(Dao 외, 2022)``;
-  ``{cite:t}`` gives ``Dao 외(2022)``. ``{ref}``, ``{numref}`` and ``{doc}`` become links to the
+  ``{cite:t}`` gives ``Dao 외(2022)``; ``{verdict}`` becomes the verdict in bold. ``{ref}``, ``{numref}`` and ``{doc}`` become links to the
   published book page (``html.baseurl`` in ``_config.yml``), with the target heading's title
   when the role gives no text.
 - ``{exercise}`` becomes a bold "연습 문제 n" line and its text; ``{solution}`` becomes a
   folded ``<details>`` block; admonitions and ``{live-demo}`` become block quotes with a bold
-  title; ``{math}`` becomes ``$$`` math. Any other role or directive raises
+  title; ``{math}`` becomes ``$$`` math; a ``{container}`` leaves its content. Any other role or directive raises
   ``ConversionError``, so a new one cannot slip into a reader's notebook unconverted.
 - Every glued value (``{glue:text}``, ``{glue:md}``, ``{glue}``) is filled in, formatted the
   way myst-nb formats it in the book, and one note under the title says that the numbers come
@@ -54,6 +54,8 @@ from docutils.nodes import make_id
 from myst_nb.core.variables import format_plain_text
 from pybtex.database import parse_file
 from pybtex.richtext import Text
+
+from mlbook.report import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -204,6 +206,11 @@ class Chapter:
             return explicit(content)[0] or content.strip()
         if name == "math":
             return f"${content}$"
+        if name == "verdict":
+            # The book's verdict badge; chapters write verdicts in bold.
+            if content not in VERDICTS:
+                raise ConversionError(f"{self.docname}: 없는 판정 {content!r}")
+            return f"**{VERDICTS[content]}**"
         if name in ("cite", "cite:p", "cite:t"):
             cites = [citation(k.strip(), textual=name == "cite:t") for k in content.split(",")]
             return "; ".join(cites) if name == "cite:t" else "(" + "; ".join(cites) + ")"
@@ -244,6 +251,8 @@ class Chapter:
                     "</details>"]
         if name == "live-demo":
             return [LIVE_DEMO]
+        if name == "container":  # only a CSS class around its content in the HTML
+            return self.blocks(body)
         if name in ADMONITIONS or name == "admonition":
             if name == "admonition" and not arg:
                 raise ConversionError(f"{self.docname}: 제목 없는 admonition")
