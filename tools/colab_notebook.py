@@ -357,7 +357,7 @@ def build_values(docname: str) -> tuple[dict[str, str], str] | None:
     """The glued values of the build's run of `docname` and its code hash, if there is one."""
     try:
         values = glued_values(docname)
-    except FileNotFoundError:
+    except (FileNotFoundError, RuntimeError):  # not built, or built before the source changed
         return None
     executed = jupytext.read(executed_notebook(docname))
     return {k: repr(v) for k, v in values.items()}, code_hash(executed.cells)
