@@ -7,13 +7,15 @@ understands:
 - ``(label)=`` lines are dropped; ``{term}`` becomes its text; ``{cite}`` becomes an
   author–year citation from ``book/references.bib`` linked to the paper, e.g.
   ``(Milakov & Gimelshein, 2018)``, ``(Rabe & Staats, 2021)``, ``(Dao 외, 2022)``;
-  ``{cite:t}`` gives ``Dao 외(2022)``; ``{verdict}`` becomes the verdict in bold. ``{ref}``, ``{numref}`` and ``{doc}`` become links to the
-  published book page (``html.baseurl`` in ``_config.yml``), with the target heading's title
-  when the role gives no text.
+  ``{cite:t}`` gives ``Dao 외(2022)``; ``{verdict}`` becomes the verdict in bold.
+  ``{ref}``, ``{numref}`` and ``{doc}`` become links to the published book page
+  (``html.baseurl`` in ``_config.yml``), with the target heading's title when the role
+  gives no text.
 - ``{exercise}`` becomes a bold "연습 문제 n" line and its text; ``{solution}`` becomes a
   folded ``<details>`` block; admonitions and ``{live-demo}`` become block quotes with a bold
-  title; ``{math}`` becomes ``$$`` math; a ``{container}`` leaves its content. Any other role or directive raises
-  ``ConversionError``, so a new one cannot slip into a reader's notebook unconverted.
+  title; ``{math}`` becomes ``$$`` math; a ``{container}`` leaves its content. Any other
+  role or directive raises ``ConversionError``, so a new one cannot slip into a reader's
+  notebook unconverted.
 - Every glued value (``{glue:text}``, ``{glue:md}``, ``{glue}``) is filled in, formatted the
   way myst-nb formats it in the book, and one note under the title says that the numbers come
   from the book's run and that running the notebook prints its own.
@@ -222,7 +224,8 @@ class Chapter:
             text = text or target.title
             if text is None or "{number}" in text or "%s" in text:
                 raise ConversionError(f"{self.docname}: {{{name}}}`{content}`에 쓸 글이 없습니다")
-            return f"[{self.inline(text)}]({page_url(target.docname, None if target.top else label)})"
+            url = page_url(target.docname, None if target.top else label)
+            return f"[{self.inline(text)}]({url})"
         if name == "doc":
             text, path = explicit(content)
             base = ROOT if path.startswith("/") else (ROOT / self.docname).parent
@@ -391,7 +394,8 @@ def notebook_text(md: Path, *, from_build: bool = True, refresh: bool = False) -
     keys = glue_keys(nb, docname)
     current = code_hash(nb.cells)
     build = build_values(docname) if from_build else None
-    if build and build[1] == current and (refresh or values_code != current or keys - values.keys()):
+    outdated = values_code != current or bool(keys - values.keys())
+    if build and build[1] == current and (refresh or outdated):
         values, values_code = build
     if keys and values_code != current:
         print(f"{docname}: 붙인 숫자가 지금 코드의 실행 결과가 아닙니다. "
