@@ -2,9 +2,12 @@
 
     python tools/sync.py          # rewrite them
     python tools/sync.py --check  # exit 1 and list them if any is stale (the tests do this)
+    python tools/sync.py --refresh-glued  # also renew every glued number from the last build
 
 1. Every chapter (a MyST notebook under book/) gets a paired ``.ipynb`` without outputs next
-   to it: Colab and Binder open that file, and the theme's launch buttons point to it.
+   to it: Colab and Binder open that file, the theme's launch buttons point to it, and the
+   download button serves it. Its Markdown is plain Jupyter Markdown with the glued numbers
+   filled in (tools/colab_notebook.py says how, and where the numbers come from).
 2. ``book/papers.md``, the paper index, is written from ``book/data/papers.yml``; the claim,
    the measured result and the verdict of each written chapter are pasted from the
    chapter's glued values, so no number is typed twice.
@@ -21,6 +24,9 @@ import yaml
 from mlbook.report import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tools.colab_notebook import notebook_text  # noqa: E402
+
 BOOK = ROOT / "book"
 PAPERS_YML = BOOK / "data" / "papers.yml"
 PAPERS_MD = BOOK / "papers.md"
@@ -37,17 +43,6 @@ def chapter_sources() -> list[Path]:
     """The chapters' MyST notebooks, as listed in book/data/papers.yml."""
     papers = yaml.safe_load(PAPERS_YML.read_text(encoding="utf-8"))["papers"]
     return [ROOT / f"{p['chapter']}.md" for p in papers if p.get("chapter")]
-
-
-def notebook_text(md: Path) -> str:
-    nb = jupytext.read(md)
-    nb.metadata.pop("jupytext", None)
-    # Stable cell ids (nbformat wants them; jupytext would draw random ones), so an
-    # unchanged chapter always gives the same file.
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"
-    nb.metadata["language_info"] = {"name": "python"}
-    return jupytext.writes(nb, fmt="ipynb")
 
 
 def papers_text() -> str:
@@ -121,8 +116,9 @@ def sign_up_sheets() -> dict[Path, str]:
     return {kit.STUDY / f"track-{n}.csv": "\ufeff" + kit.sheet_csv(kit.sheet_rows(n)) for n in kit.tracks()}
 
 
-def derived_files() -> dict[Path, str]:
-    files = {md.with_suffix(".ipynb"): notebook_text(md) for md in chapter_sources()}
+def derived_files(from_build: bool = True, refresh: bool = False) -> dict[Path, str]:
+    files = {md.with_suffix(".ipynb"): notebook_text(md, from_build=from_build, refresh=refresh)
+             for md in chapter_sources()}
     for md in chapter_sources():
         module = exported_module(md)
         if module is not None:
@@ -135,9 +131,11 @@ def derived_files() -> dict[Path, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--refresh-glued", action="store_true")
     args = parser.parse_args()
     stale = []
-    for path, text in derived_files().items():
+    # --check compares with the glued numbers the notebooks already hold, never a build's.
+    for path, text in derived_files(not args.check, args.refresh_glued).items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
             stale.append(path.relative_to(ROOT))
