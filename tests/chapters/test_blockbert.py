@@ -2,16 +2,35 @@
 
 Mask densities and tensor sizes are exact integer counts (the largest tensors come from a
 dispatch-mode probe), so they are compared with ``==``; numerical agreement uses the
-chapter's tolerances (1e-5 in float32, 1e-12 in float64). The long-range task is judged on
-the mean accuracy over three seeds. Peak memory and FLOPs are exact too; wall times are
-glued under ``time_`` names and never asserted.
+chapter's tolerances (1e-5 in float32, 1e-12 in float64). The direction of the shifted
+permutation is checked on its own, by the paper's definition (M_ij = 1 iff
+π(block(i)) = block(j), σ = (2, 3, …, n, 1): query block b attends key block b + 1),
+read twice by the chapter: from the mask, and from the gathered computation by changing
+one key block's values and seeing which query blocks' outputs change. The long-range task
+is judged on three seeds with the book's seed rule. Peak memory and FLOPs are exact too;
+wall times are glued under ``time_`` names and never asserted: the training-time claim is
+"untested" (the paper measured GPU pre-training time of the whole model).
+
+Plausible bugs this test catches:
+- the shift reversed (``shifted`` returns ``(b - s) % n``, query block b attends b − 1):
+  test_permutation_direction_follows_the_paper fails (and, because the copy task's answer
+  sits in block b + 1, the copy-task and verdict tests too).
+- the mask transposed (``perm[block][None, :] == block[:, None]``, i.e. π⁻¹):
+  test_permutation_direction_follows_the_paper,
+  test_block_gathered_equals_masked_dense_with_n_times_smaller_scores and
+  test_mask_density_is_exactly_one_over_n (the non-permutation example) fail.
+- the gathered computation picks key block π⁻¹(b) instead of π(b) (``argsort(perms)``):
+  test_permutation_direction_follows_the_paper and the equality test fail.
+- blocks interleaved instead of contiguous (``block = torch.arange(N) % n``): the gathered
+  computation no longer equals the masked one; the direction and equality tests fail.
 """
+import statistics
+
 import pytest
 
 from tests.glue import error_outputs, glued_values
 
 DOC = "book/attention/blockbert"
-PAPER_MEM = (0.187, 0.361)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +61,16 @@ def test_mask_density_is_exactly_one_over_n(g):
     assert g["unseen_keys"] == N // 4
 
 
+def test_permutation_direction_follows_the_paper(g):
+    n = len(g["sigma_by_mask"])
+    assert n >= 3   # with two blocks σ is its own inverse and the direction cannot be seen
+    paper_sigma = [[(b + 1) % n] for b in range(n)]     # σ = (2, 3, …, n, 1), counted from 0
+    assert g["sigma_by_mask"] == paper_sigma
+    assert g["sigma_by_output"] == paper_sigma
+    assert g["identity_by_mask"] == g["identity_by_output"] == [[b] for b in range(n)]
+    assert g["direction_exact"] is True
+
+
 def test_block_gathered_equals_masked_dense_with_n_times_smaller_scores(g):
     B, H, N = g["exact_batch"], g["exact_heads"], g["n_exact"]
     ns = g["n_blocks"]
@@ -55,8 +84,18 @@ def test_block_gathered_equals_masked_dense_with_n_times_smaller_scores(g):
     assert g["score_ratio"] == ns and g["ratios_exact"]
 
 
+def seed_effect(a, b):
+    diffs = [x - y for x, y in zip(a, b)]
+    mean = statistics.fmean(diffs)
+    stderr = statistics.stdev(diffs) / len(diffs) ** 0.5
+    same_sign = all(d > 0 for d in diffs) or all(d < 0 for d in diffs)
+    return mean, len(diffs) >= 3 and same_sign and abs(mean) > 2 * stderr
+
+
 def test_shifted_head_solves_the_far_block_copy_task(g):
     assert len(g["acc_local_seeds"]) == len(g["acc_shift_seeds"]) == 3
+    mean_gap, clear = seed_effect(g["acc_shift_seeds"], g["acc_local_seeds"])
+    assert clear and clear == g["long_range_clear"]
     acc_local, acc_shift = mean(g["acc_local_seeds"]), mean(g["acc_shift_seeds"])
     assert acc_local == pytest.approx(g["acc_local"])
     assert acc_shift == pytest.approx(g["acc_shift"])
@@ -90,21 +129,22 @@ def test_layer_analogue_saves_memory_and_flops(g):
 
 def test_glued_verdicts_agree_with_numbers(g):
     ns = g["n_blocks"]
-    main = (g["density_exact"] and g["rows_cols_exact"] and g["score_ratio"] == ns
+    main = (g["density_exact"] and g["rows_cols_exact"] and g["score_ratio"] == ns and g["direction_exact"]
             and g["exact_err_f32"] < 1e-5 and g["exact_err_f64"] < 1e-12)
-    gap = mean(g["acc_shift_seeds"]) - mean(g["acc_local_seeds"])
-    mem, flops = g["mem_savings"], g["flop_savings"]
+    gap, clear = seed_effect(g["acc_shift_seeds"], g["acc_local_seeds"])
+    mem = g["mem_savings"]
+    paper_mem = (g["paper_mem_low"], g["paper_mem_high"])
 
     def verdict(held, partial=False):
         return "held" if held else "partial" if partial else "failed"
 
     expected = {
         "main": verdict(main),
-        "long_range": verdict(gap >= 0.3),
-        "memory": verdict(all(PAPER_MEM[0] <= s <= PAPER_MEM[1] for s in mem),
+        "long_range": verdict(clear and gap >= 0.3, gap > 0),
+        "memory": verdict(all(paper_mem[0] <= s <= paper_mem[1] for s in mem),
                           all(s > 0 for s in mem) and mem[1] > mem[0]),
-        # Wall time on a shared CPU is not a verdict: at most partial, from the FLOP counts.
-        "time": verdict(False, all(s > 0 for s in flops) and flops[1] > flops[0]),
+        # GPU training time of the whole model was not measured; FLOPs are a proxy, not a verdict.
+        "time": "untested",
     }
     for key, value in expected.items():
         assert g[f"claim_{key}_verdict"] == value, key
