@@ -90,11 +90,23 @@ def meeting_dates(start: datetime.date, count: int, skip=()) -> list[datetime.da
     return dates
 
 
+def _config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
 def _launch_urls() -> tuple[str, str]:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config = _config()
     repo = config["repository"]["url"].removeprefix("https://github.com/")
     branch = config["repository"].get("branch", "main")
     return repo, branch
+
+
+def baseurl() -> str:
+    """The published book's address (``html.baseurl`` in _config.yml), ending in a slash."""
+    url = (_config().get("html") or {}).get("baseurl")
+    if not url:
+        raise ValueError("_config.yml에 html.baseurl이 없습니다: 책의 공개 주소가 필요합니다")
+    return url.rstrip("/") + "/"
 
 
 def sheet_rows(track_id: int, dates: list[datetime.date] | None = None) -> list[dict]:
@@ -112,12 +124,41 @@ def sheet_rows(track_id: int, dates: list[datetime.date] | None = None) -> list[
                 "장": paper.ko if written else f"{paper.ko} (준비 중)",
                 "arXiv": arxiv,
                 "발표자": "",
-                # Decks are not built yet (study kit in progress): the chapter page stands in.
-                "슬라이드": "",
+                "슬라이드": f"{baseurl()}slides/{paper.chapter}.html" if written else "",
                 "Colab": (f"https://colab.research.google.com/github/{repo}/blob/{branch}/{paper.chapter}.ipynb"
                           if written else ""),
             })
     return rows
+
+
+def follow_along_name(chapter: str) -> str:
+    """The follow-along notebook beside a chapter: ``book/<part>/<slug>.follow.ipynb``."""
+    return f"{chapter}.follow.ipynb"
+
+
+def materials(chapter: str) -> list[tuple[str, str, str]]:
+    """The chapter's study materials as ``(label, where, kind)``.
+
+    `kind` says how to link `where`: ``site`` is a path inside the built book (a page link
+    is relative in the HTML and absolute in a notebook), ``url`` is a full address.
+    """
+    repo, branch = _launch_urls()
+    slug = chapter.rsplit("/", 1)[1]
+    return [
+        ("발표 자료 (슬라이드, S 키로 발표자 노트)", f"slides/{chapter}.html", "site"),
+        ("유인물 (A4 PDF)", f"handouts/{slug}.pdf", "site"),
+        ("따라치기 노트북 (Colab)",
+         f"https://colab.research.google.com/github/{repo}/blob/{branch}/{follow_along_name(chapter)}", "url"),
+    ]
+
+
+def before_chapter(chapter: str) -> list[Paper | dict]:
+    """What to read before `chapter`: papers of the book (Paper) and outside readings (dict)."""
+    known = papers()
+    arxiv = next(p.arxiv for p in known.values() if p.chapter == chapter)
+    inside = [known[a] for a, b in edges() if b == arxiv]
+    outside = [r for r in prereqs()["outside"] if arxiv in r["before"]]
+    return inside + outside
 
 
 def sheet_csv(rows: list[dict]) -> str:

@@ -57,6 +57,7 @@ from myst_nb.core.variables import format_plain_text
 from pybtex.database import parse_file
 from pybtex.richtext import Text
 
+from mlbook import kit
 from mlbook.report import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,10 +106,10 @@ def admonition_title(name: str) -> str:
 
 @cache
 def baseurl() -> str:
-    url = (yaml.safe_load(CONFIG.read_text(encoding="utf-8")).get("html") or {}).get("baseurl")
-    if not url:
-        raise ConversionError("_config.yml에 html.baseurl이 없습니다: 책의 공개 주소가 필요합니다")
-    return url.rstrip("/") + "/"
+    try:
+        return kit.baseurl()
+    except ValueError as error:
+        raise ConversionError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,8 @@ class Chapter:
                     "</details>"]
         if name == "live-demo":
             return [LIVE_DEMO]
+        if name == "study-materials":
+            return quoted(self.study_materials())
         if name == "container":  # only a CSS class around its content in the HTML
             return self.blocks(body)
         if name in ADMONITIONS or name == "admonition":
@@ -262,6 +265,24 @@ class Chapter:
             title = self.inline(arg) if name == "admonition" else admonition_title(name)
             return quoted([f"**{title}**", "", *self.blocks(body)])
         raise ConversionError(f"{self.docname}: 옮길 수 없는 지시문 {{{name}}}")
+
+    def study_materials(self) -> list[str]:
+        """The chapter's study box as a list of absolute links (book/_ext/study_kit.py draws it)."""
+        lines = ["**스터디 자료**", ""]
+        for label, where, kind in kit.materials(self.docname):
+            lines.append(f"- [{label}]({baseurl() + where if kind == 'site' else where})")
+        lines.append("- 자기 점검 퀴즈: 이 노트북의 스터디 절 아래 퀴즈 셀")
+        before = []
+        for reading in kit.before_chapter(self.docname):
+            if isinstance(reading, dict):
+                before.append(f"[{reading['title']}]({reading['url']})")
+            elif reading.chapter:
+                before.append(f"[{reading.ko}]({page_url(reading.chapter)})")
+            else:
+                before.append(f"{reading.ko} (준비 중)")
+        if before:
+            lines.append("- 먼저 읽을 것: " + ", ".join(before))
+        return lines
 
     def blocks(self, lines: list[str]) -> list[str]:
         """Convert Markdown lines: directives recursively, code fences verbatim, text inline."""

@@ -13,6 +13,9 @@
    chapter's glued values, so no number is typed twice.
 3. A chapter's code cells tagged ``export`` become ``mlbook/chapters/<chapter>.py``, so a
    later chapter imports them instead of writing the algorithm a second time.
+4. A chapter with cells tagged ``study-blank`` gets a follow-along notebook
+   ``<chapter>.follow.ipynb`` (tools/follow_along.py), and book/study/track-<n>.csv are the
+   study tracks' sign-up sheets (mlbook.kit).
 """
 import argparse
 import sys
@@ -26,6 +29,7 @@ from mlbook.report import VERDICTS
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tools.colab_notebook import notebook_text  # noqa: E402
+from tools.follow_along import follow_along_text  # noqa: E402
 
 BOOK = ROOT / "book"
 PAPERS_YML = BOOK / "data" / "papers.yml"
@@ -119,6 +123,10 @@ def sign_up_sheets() -> dict[Path, str]:
 def derived_files(from_build: bool = True, refresh: bool = False) -> dict[Path, str]:
     files = {md.with_suffix(".ipynb"): notebook_text(md, from_build=from_build, refresh=refresh)
              for md in chapter_sources()}
+    for md in chapter_sources():
+        follow = follow_along_text(files[md.with_suffix(".ipynb")])
+        if follow is not None:
+            files[md.with_suffix(".follow.ipynb")] = follow
     for md in chapter_sources():
         module = exported_module(md)
         if module is not None:

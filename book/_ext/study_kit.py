@@ -345,7 +345,44 @@ class PrerequisiteMap(SphinxDirective):
         return [node]
 
 
+class StudyMaterials(SphinxDirective):
+    """``{study-materials}`` at the top of a chapter's 스터디 section: deck, handout,
+    follow-along notebook, quiz and what to read first, from the docname and prereqs.yml."""
+
+    def run(self):
+        self.env.note_dependency(str(kit.STUDY / "prereqs.yml"))
+        docname = self.env.docname
+        up = "../" * docname.count("/")
+        box = nodes.admonition(classes=["study-materials", "tip"])
+        box += nodes.title(text="스터디 자료")
+        items = nodes.bullet_list()
+        for label, where, kind in kit.materials(docname):
+            uri = up + where if kind == "site" else where
+            items += nodes.list_item("", nodes.paragraph("", "", nodes.reference("", label, refuri=uri)))
+        quiz = nodes.paragraph(text="자기 점검 퀴즈: 이 절의 ")
+        quiz += nodes.reference("", "퀴즈", refuri="#quiz")
+        quiz += nodes.Text(" (답과 해설이 바로 나옵니다)")
+        items += nodes.list_item("", quiz)
+        before = kit.before_chapter(docname)
+        if before:
+            para = nodes.paragraph(text="먼저 읽을 것: ")
+            for i, item in enumerate(before):
+                if i:
+                    para += nodes.Text(", ")
+                if isinstance(item, dict):
+                    para += nodes.reference("", item["title"], refuri=item["url"])
+                elif item.chapter:
+                    para += nodes.reference("", item.ko, internal=True,
+                                            refuri=self.env.app.builder.get_relative_uri(docname, item.chapter))
+                else:
+                    para += nodes.Text(f"{item.ko} (준비 중)")
+            items += nodes.list_item("", para)
+        box += items
+        return [box]
+
+
 def setup(app):
+    app.add_directive("study-materials", StudyMaterials)
     app.setup_extension("sphinx_revealjs")
     app.setup_extension("sphinx.ext.graphviz")
     app.add_node(curriculum_table)
