@@ -69,7 +69,9 @@ def verdict_question(claim_key: str, claim: str) -> dict:
         else:
             feedback = "아닙니다. '주장 대 결과' 표에서 이 주장의 판정과 근거를 다시 보세요."
         options.append((label, key == judged, feedback))
-    return choice(f"이 장은 논문의 주장 \"{claim}\"을(를) 어떻게 판정했나요?", options)
+    question = choice(f"이 장은 논문의 주장 \"{claim}\"을(를) 어떻게 판정했나요?", options)
+    question["claim"] = claim_key   # the tests check its answer against the glued verdict
+    return question
 
 
 def check(questions: list[dict]) -> None:
@@ -136,9 +138,17 @@ def _render_korean(questions: list[dict]) -> bool:
 
 
 def show_quiz(questions: list[dict]) -> None:
-    """Check, glue (``quiz``, JSON) and render the chapter's quiz."""
+    """Check, glue (``quiz``, JSON) and render the chapter's quiz.
+
+    A text version without answers goes along, hidden on screen and shown in print (the
+    book's print stylesheet): the handout lists the questions with 가/나/다/라 options.
+    """
+    from IPython.display import HTML, display
+
     check(questions)
     glue("quiz", json.dumps(questions, ensure_ascii=False))
-    if not _render_korean(questions):
-        from IPython.display import HTML, display
-        display(HTML("<pre>" + html.escape(as_text(questions)) + "</pre>"))
+    text = "<pre>" + html.escape(as_text(questions)) + "</pre>"
+    if _render_korean(questions):
+        display(HTML(f'<div class="quiz-print" style="display:none">{text}</div>'))
+    else:
+        display(HTML(text))

@@ -345,6 +345,83 @@ class PrerequisiteMap(SphinxDirective):
         return [node]
 
 
+def chapter_label(docname: str, section: str) -> str:
+    """The template's label of a chapter section: ``ch-<slug>-<section>`` (slug with hyphens)."""
+    return f"ch-{docname.rsplit('/', 1)[1].replace('_', '-')}-{section}"
+
+
+class answer_key(nodes.General, nodes.Element):
+    """Placeholder for the answer key; filled once every chapter's quiz has been glued."""
+
+
+class AnswerKey(SphinxDirective):
+    """``{answer-key}``: every chapter's quiz with its answers and feedback, from the JSON the
+    chapter glued (``quiz``, written by mlbook.quiz.show_quiz), in the order of the book."""
+
+    def run(self):
+        for paper in kit.papers().values():
+            if paper.chapter:
+                self.env.note_dependency(self.env.doc2path(paper.chapter))
+        node = answer_key()
+        self.set_source_info(node)
+        return [node]
+
+
+def _answer_text(question: dict) -> str:
+    if question["type"] == "numeric":
+        low, high = next(a["range"] for a in question["answers"] if a.get("correct"))
+        return f"{low:.4g} 이상 {high:.4g} 이하"
+    from mlbook.quiz import OPTION_MARKS
+
+    marks = [f"{OPTION_MARKS[i]}. {a['answer']}" for i, a in enumerate(question["answers"]) if a["correct"]]
+    return ", ".join(marks)
+
+
+class FillAnswerKey(SphinxPostTransform):
+    default_priority = 8
+
+    def run(self, **kwargs):
+        import ast
+        import json
+
+        from myst_nb.ext.glue.crossref import read_glue_cache
+
+        folder = self.env.mystnb_config.output_folder
+        for node in list(self.document.findall(answer_key)):
+            blocks = []
+            for paper in kit.papers().values():
+                if not paper.chapter:
+                    continue
+                glued = read_glue_cache(folder, paper.chapter).get("quiz")
+                if glued is None:
+                    continue
+                quiz = json.loads(ast.literal_eval(glued["data"]["text/plain"]))
+                chapter = self.app.builder.get_relative_uri(self.env.docname, paper.chapter)
+                section = nodes.section(ids=[f"answers-{paper.arxiv.replace('.', '-')}"])
+                title = nodes.title()
+                title += nodes.reference("", paper.ko, internal=True, refuri=chapter)
+                section += title
+                items = nodes.enumerated_list()
+                for q in quiz:
+                    item = nodes.list_item()
+                    item += nodes.paragraph(text=q["question"])
+                    answer = nodes.paragraph()
+                    answer += nodes.strong(text="정답: ")
+                    answer += nodes.Text(_answer_text(q))
+                    item += answer
+                    feedback = [a["feedback"] for a in q["answers"] if a.get("correct")]
+                    item += nodes.paragraph(text="해설: " + " ".join(feedback))
+                    items += item
+                section += items
+                more = nodes.paragraph(text="연습 문제의 풀이는 ")
+                more += nodes.reference("", "장의 스터디 절", internal=True,
+                                        refuri=chapter + "#" + chapter_label(paper.chapter, "study"))
+                more += nodes.Text("에 접혀 있습니다.")
+                section += more
+                blocks.append(section)
+            node.replace_self(blocks or [nodes.paragraph(text="아직 퀴즈가 있는 장이 없습니다.")])
+
+
 class StudyMaterials(SphinxDirective):
     """``{study-materials}`` at the top of a chapter's 스터디 section: deck, handout,
     follow-along notebook, quiz and what to read first, from the docname and prereqs.yml."""
@@ -360,7 +437,7 @@ class StudyMaterials(SphinxDirective):
             uri = up + where if kind == "site" else where
             items += nodes.list_item("", nodes.paragraph("", "", nodes.reference("", label, refuri=uri)))
         quiz = nodes.paragraph(text="자기 점검 퀴즈: 이 절의 ")
-        quiz += nodes.reference("", "퀴즈", refuri="#quiz")
+        quiz += nodes.reference("", "퀴즈", refuri="#" + chapter_label(docname, "quiz"))
         quiz += nodes.Text(" (답과 해설이 바로 나옵니다)")
         items += nodes.list_item("", quiz)
         before = kit.before_chapter(docname)
@@ -383,6 +460,9 @@ class StudyMaterials(SphinxDirective):
 
 def setup(app):
     app.add_directive("study-materials", StudyMaterials)
+    app.add_node(answer_key)
+    app.add_directive("answer-key", AnswerKey)
+    app.add_post_transform(FillAnswerKey)
     app.setup_extension("sphinx_revealjs")
     app.setup_extension("sphinx.ext.graphviz")
     app.add_node(curriculum_table)

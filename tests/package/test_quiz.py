@@ -22,7 +22,7 @@ def good_quiz():
 def test_verdict_question_takes_its_answer_from_the_glued_verdict():
     q = good_quiz()[0]
     correct = [a["answer"] for a in q["answers"] if a["correct"]]
-    assert correct == ["부분 재현"]
+    assert correct == ["부분 재현"] and q["claim"] == "main"
     assert [a["answer"] for a in q["answers"]] == list(report.VERDICTS.values())   # fixed order
 
 
@@ -53,8 +53,9 @@ def test_show_quiz_glues_json_and_renders_korean_ui(monkeypatch):
     questions = good_quiz()
     quiz.show_quiz(questions)
     assert json.loads(report.GLUED["quiz"]) == questions
-    html, script = shown
+    html, script, printed = shown
     assert 'data-shuffleanswers="False"' in html
+    assert 'class="quiz-print" style="display:none"' in printed and "가. 가중치 전체" in printed
     for english in ("Correct!", "Incorrect -- try again.", "Type numeric answer here:"):
         assert english not in script
     assert "정답입니다" in script and "숫자로 답하세요" in script
