@@ -3,13 +3,18 @@
 Sizes come from dispatch-mode probes (every tensor an aten op produced), so the largest
 tensors are compared exactly and the log–log slopes are refitted here from the raw sizes.
 Numerical agreement uses the chapter's tolerances (1e-5 in float32, 1e-12 in float64).
-Times are never asserted: they are glued under ``time_`` names and only shown.
-"""
-import math
+Times are never asserted: they are glued under ``time_`` names and only shown; the
+runtime claim (TPU, XLA-compiled) is "untested", never judged on the FLOP count.
 
-import numpy as np
+Plausible bugs this test catches:
+- chunked_attention rescaling the running o with the new chunk's factor and vice versa: test_chunked_equals_naive_forward_and_backward, test_glued_verdicts_agree_with_numbers
+- chunk_summary without the max subtraction (p = e^s while m is still merged): test_chunked_equals_naive_forward_and_backward, test_glued_verdicts_agree_with_numbers
+- the checkpoint option ignored (chunk summaries never recomputed): test_scaled_down_59x_and_32x
+- one key chunk spanning the whole sequence (k_chunk ignored): test_largest_tensor_is_n_squared_for_naive_and_linear_for_chunked, test_peak_memory_grows_quadratically_only_for_naive, test_sentences_follow_the_numbers and three more
+"""
 import pytest
 
+from mlbook.measure import loglog_slope as slope
 from tests.glue import error_outputs, glued_values
 
 DOC = "book/attention/memory_efficient_attention"
@@ -18,10 +23,6 @@ DOC = "book/attention/memory_efficient_attention"
 @pytest.fixture(scope="module")
 def g():
     return glued_values(DOC)
-
-
-def slope(ns, sizes):
-    return float(np.polyfit(np.log(ns), np.log(sizes), 1)[0])
 
 
 def test_no_errors_or_stderr():
@@ -93,6 +94,12 @@ def test_same_flops_many_more_calls(g):
     assert g["calls_fixed"] > g["calls_paper"] > g["calls_naive"]
 
 
+def test_sentences_follow_the_numbers(g):
+    assert g["seq_constant_word"] == "예"
+    assert g["seq_sentence"].count("예") == 2
+    assert g["largest_sentence"].count("예") == 3 and "아니오" not in g["largest_sentence"]
+
+
 def test_glued_verdicts_agree_with_numbers(g):
     ns, d, c = g["sweep_n"], g["head_dim"], g["c_fixed"]
     exact_forward = g["exact_err_f32"] < 1e-5 and g["exact_err_f64"] < 1e-12
@@ -113,8 +120,8 @@ def test_glued_verdicts_agree_with_numbers(g):
         # The paper's n = 16384 on a TPU is not measured: at most partial.
         "inference_59x": verdict(False, g["reduction_inference"] >= 10),
         "backward_32x": verdict(False, g["reduction_backward"] >= 10 and g["backward_plain_vs_scores"] >= 1),
-        # Time is not a verdict on a shared eager CPU: only the equal FLOP count is checked.
-        "runtime": verdict(False, math.isclose(g["flop_ratio"], 1.0)),
+        # The paper timed XLA-compiled TPU code; an eager CPU is not that condition.
+        "runtime": "untested",
     }
     for key, value in expected.items():
         assert g[f"claim_{key}_verdict"] == value, key

@@ -3,6 +3,14 @@
 Counts are exact (the chapter counts element loads and stores with an instrumented
 array), so they are compared with ``==``; numerical agreement uses the chapter's own
 tolerances (1e-6 in float32 against torch.softmax, 1e-12 relative in float64 for ⊕).
+The two speed claims are GPU-kernel timings the chapter does not measure: they must be
+"untested", never held or partial on the access counts.
+
+Plausible bugs this test catches:
+- online_normalizer without the correction factor (d_j = d_{j-1} + e^{x_j - m_j}): test_online_equals_torch_softmax_and_is_safe, test_merge_is_order_independent, test_fused_topk
+- merge (⊕) with the exponent's sign flipped (d_i·e^{m - m_i}): test_normalizer_bounds, test_merge_is_order_independent, test_sentences_follow_the_numbers
+- algorithm 4 reading x twice (a separate max pass before the fused loop): test_accesses_per_element_are_exact_at_every_size, test_fused_topk, test_sentences_follow_the_numbers
+- topk_insert swapping while u[k] > u[k+1] (keeps the wrong values): test_fused_topk
 """
 import math
 
@@ -85,12 +93,19 @@ def test_fused_topk(g):
     assert g["topk_same_indices"]
 
 
+def test_sentences_follow_the_numbers(g):
+    # The prose around the tables is glued from the same values, so a wrong run says so.
+    assert g["counts_constant_sentence"].startswith("세 길이에서 원소당 횟수가 모두 같아")
+    assert "모든 입력에서 유한하고" in g["outputs_sentence"]
+    assert g["paper_match_sentence"] == "논문이 적은 6개 항목 모두에서 두 막대가 같습니다."
+    assert g["bound_ok_word"] == g["merge_m_equal_word"] == "예"
+
+
 def test_glued_verdicts_agree_with_numbers(g):
     counts_exact = (g["acc_naive"], g["acc_safe"], g["acc_online"]) == (3, 4, 3)
     same_output = (g["safe_all_finite"] and g["online_all_finite"]
                    and g["err_online"] < 1e-6 and g["err_safe"] < 1e-6)
     fused_exact = g["acc_safe_topk"] == 5 and g["acc_online_topk_fused"] == 1
-    fusion_split = g["ratio_fusion"] == 2.5 and g["ratio_online_in_fusion"] == 2
 
     def verdict(held, partial=False):
         return "held" if held else "partial" if partial else "failed"
@@ -100,9 +115,9 @@ def test_glued_verdicts_agree_with_numbers(g):
         "safety": verdict(g["naive_nan_inputs"] >= 2 and g["online_all_finite"] and g["bound_ok"]),
         "merge": verdict(g["merge_m_equal"] and g["merge_rel_diff_seq"] < 1e-12 and g["fold_equals_alg3"]),
         "topk": verdict(fused_exact and g["topk_err"] < 1e-6 and g["topk_same_indices"]),
-        # GPU speed is not measured: at most partial, from the access ratios.
-        "speed_softmax": verdict(False, counts_exact),
-        "speed_topk": verdict(False, fused_exact and fusion_split),
+        # GPU kernel speed is not measured: untested, whatever the access counts say.
+        "speed_softmax": "untested",
+        "speed_topk": "untested",
     }
     for key, value in expected.items():
         assert g[f"claim_{key}_verdict"] == value, key
