@@ -3,7 +3,7 @@ import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .env import progress_enabled
+from .env import progress_enabled, seed_everything
 
 
 def train_loop(model, step_loss, *, steps: int, optimizer, scheduler=None, clip_norm=None,
@@ -54,6 +54,28 @@ def fit(model, X, y, *, steps: int, lr: float, batch_size: int = 128, params=Non
 
     return train_loop(model, step_loss, steps=steps, optimizer=opt, desc=desc,
                       checkpoints=checkpoints, on_checkpoint=on_checkpoint)
+
+
+def train_vit(X, y, *, seed: int, steps: int, lr: float, batch_size: int = 128, on_step=None,
+              desc: str = "ViT 학습", **vit):
+    """Train a ``TinyViT(**vit)`` on (X, y) under one recipe; return ``(model, step losses)``.
+
+    The chapters that compare ViT variants (normalisation layers, token mixers, widths,
+    resolutions) train through this one function, so that every variant of a seed starts
+    from the same random draws and sees the same minibatches with the same optimizer.
+    ``on_step(model, step)`` is called before the first step (step 0) and after every
+    step, to move a schedule that lives inside the model (e.g. SLAB's PRepBN mixing weight).
+    """
+    from .models import TinyViT
+
+    seed_everything(seed)
+    model = TinyViT(**vit).to(X.device)
+    hook = {}
+    if on_step is not None:
+        on_step(model, 0)
+        hook = dict(checkpoints=range(1, steps + 1), on_checkpoint=lambda step: on_step(model, step))
+    losses = fit(model, X, y, steps=steps, lr=lr, batch_size=batch_size, seed=seed, desc=desc, **hook)
+    return model, losses
 
 
 @torch.no_grad()

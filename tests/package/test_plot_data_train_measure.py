@@ -198,3 +198,28 @@ def test_notebook_figures_are_retina_and_carry_their_measurement():
     plt.close(wide)
     assert meta["mlbook"]["smallest_text_px"] < plot.MIN_TEXT_PX
     assert "그림 경고" in err.getvalue()
+
+
+def test_train_vit_is_one_seeded_recipe_with_a_step_hook():
+    """Same seed, same model; the hook sees every step from 0; TinyViT options pass through;
+    a variant whose extra layers draw no random numbers starts from the same weights."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(64, 64, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+    seen = []
+    a, losses = train.train_vit(X, y, seed=3, steps=4, lr=1e-2, batch_size=16,
+                                on_step=lambda model, step: seen.append((type(model).__name__, step)))
+    assert seen == [("TinyViT", s) for s in range(5)] and len(losses) == 4 and not a.training
+    b, losses_b = train.train_vit(X, y, seed=3, steps=4, lr=1e-2, batch_size=16)
+    assert losses_b == losses
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    c, _ = train.train_vit(X, y, seed=4, steps=4, lr=1e-2, batch_size=16)
+    assert not torch.equal(a.head.weight, c.head.weight)
+    # options reach TinyViT: a wider model on 16×16 inputs (64 tokens)
+    wide, _ = train.train_vit(torch.rand(32, 256, generator=gen), y[:32], seed=0, steps=1, lr=1e-3,
+                              image=16, dim=16, heads=4)
+    assert wide.tokens == 64 and wide.head.in_features == 16
+    # one recipe: the first step of two variants of a seed sees the same weights and batch
+    _, first_ln = train.train_vit(X, y, seed=5, steps=1, lr=1e-2)
+    _, first_scaled = train.train_vit(X, y, seed=5, steps=1, lr=1e-2,
+                                      norm=lambda dim: torch.nn.LayerNorm(dim, elementwise_affine=False))
+    assert first_scaled == first_ln        # LayerNorm's affine starts at identity: same function at step 0
