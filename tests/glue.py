@@ -59,11 +59,29 @@ def glued_values(docname: str) -> dict:
     return {o["metadata"]["scrapbook"]["name"]: _value(o) for o in outputs}
 
 
+def executed_cells(docname: str) -> list[dict]:
+    """The executed chapter's cells with their outputs.
+
+    The book build (myst-nb in cache mode) writes ``_build/jupyter_execute/<docname>.ipynb``
+    without outputs: they stay in the jupyter-cache, matched to the chapter's current code.
+    A standalone run (MLBOOK_EXECUTED=_build/standalone) writes them into the notebook.
+    """
+    cells = json.loads(executed_notebook(docname).read_text(encoding="utf-8"))["cells"]
+    if any(c.get("outputs") for c in cells):
+        return cells
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
+    record = cache.get_cached_project_nb(str(ROOT / f"{docname}.md"))
+    if record is None:
+        raise RuntimeError(f"{docname}: jupyter-cache에 지금 코드의 실행 결과가 없습니다. `make book`을 실행하세요.")
+    return [dict(c) for c in cache.get_cache_bundle(record.pk).nb.cells]
+
+
 def error_outputs(docname: str) -> list[str]:
     """Tracebacks and stderr text left in the executed chapter (should be none)."""
-    nb = json.loads(executed_notebook(docname).read_text(encoding="utf-8"))
     found = []
-    for cell in nb["cells"]:
+    for cell in executed_cells(docname):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 found.append(out.get("ename", "error"))

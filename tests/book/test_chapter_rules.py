@@ -5,14 +5,13 @@ in the image's metadata), and each has a Korean alt text. Widgets: none runs in 
 build (no dead sliders in the HTML, no nbclient stall after comm traffic); a `live-demo`
 box points to Colab·Binder instead. Claims: the table's code is folded, the table is not.
 """
-import json
 import re
 
 import jupytext
 import pytest
 
 from mlbook.plot import MIN_TEXT_PX
-from tests.glue import executed_notebook
+from tests.glue import executed_cells
 
 from .conftest import CHAPTERS, ROOT
 
@@ -26,8 +25,7 @@ def source_cells(chapter):
 
 def image_cells(chapter):
     """(cell metadata, image/png metadata) for every PNG the executed chapter shows."""
-    nb = json.loads(executed_notebook(chapter).read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
+    for cell in executed_cells(chapter):
         for out in cell.get("outputs", []):
             if "image/png" in out.get("data", {}) and not out.get("metadata", {}).get("scrapbook"):
                 yield cell.get("metadata", {}), out.get("metadata", {}).get("image/png", {})
