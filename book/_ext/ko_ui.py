@@ -3,7 +3,8 @@
 - Message catalogs (``locale/ko/LC_MESSAGES/*.po``, compiled here with Babel) translate the
   theme strings that Sphinx's and sphinx-book-theme's own Korean catalogs leave in English;
   strings the templates hard-code are in ``book/_templates``; ``ko-ui.js`` gives
-  sphinx-copybutton and sphinx-togglebutton Korean labels and opens a figure full size.
+  sphinx-copybutton and sphinx-togglebutton Korean labels (a figure already opens full size:
+  Sphinx links an image given a width to its file).
 - Launch buttons (Colab, Binder) only on chapters, the pages with a paired notebook
   (tools/sync.py writes ``<chapter>.ipynb`` next to each chapter; the status page has none);
   the issue button opens a Korean issue template.
