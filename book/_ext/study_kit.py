@@ -103,10 +103,35 @@ class SlidesFromChapter(SphinxPostTransform):
         for cell in list(self.document.findall(nodes.container)):
             if set(cell.get("classes", [])) & set(SKIPPED_TAGS):
                 cell.parent.remove(cell)
+        for cell in list(self.document.findall(nodes.container)):
+            if "cell" in cell.get("classes", []):
+                self._one_heavy_output_per_cell(cell)
         for section in list(self.document.findall(nodes.section)):
             self._split(section)
         for section in self.document.findall(nodes.section):
             self._notes(section)
+
+    @staticmethod
+    def _one_heavy_output_per_cell(cell):
+        """A cell that shows several figures or tables becomes one cell per figure or table,
+        so that the section split below can give each its own slide."""
+        output = next((c for c in cell.children if "cell_output" in c.get("classes", [])), None)
+        if output is None:
+            return
+        heavy = [i for i, c in enumerate(output.children) if _is_heavy(c)]
+        if len(heavy) < 2:
+            return
+        bounds = [0] + heavy[1:] + [len(output.children)]
+        groups = [output.children[a:b] for a, b in zip(bounds, bounds[1:])]
+        parent, at = cell.parent, cell.parent.index(cell)
+        parent.remove(cell)
+        for offset, group in enumerate(groups):
+            piece = cell.deepcopy()
+            piece_output = next(c for c in piece.children if "cell_output" in c.get("classes", []))
+            piece_output.children = []
+            for child in group:
+                piece_output += child.deepcopy()
+            parent.insert(at + offset, piece)
 
     @staticmethod
     def _split(section):
