@@ -20,6 +20,14 @@ def serve_paired_notebook(app, pagename, templatename, context, doctree):
         shutil.copyfile(paired, served)
 
 
+def note_paired_notebook(app, docname, source):
+    """A page is written again when its paired notebook changes (make sync after a build)."""
+    paired = Path(app.srcdir) / f"{docname}.ipynb"
+    if paired.exists():
+        app.env.note_dependency(str(paired))
+
+
 def setup(app):
+    app.connect("source-read", note_paired_notebook)
     app.connect("html-page-context", serve_paired_notebook, priority=AFTER_THE_THEME)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

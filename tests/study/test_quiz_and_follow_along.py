@@ -80,7 +80,7 @@ def test_answer_key_lists_every_question_with_its_answer(html_dir=HTML):
 CLICK_ALL = """<script>
 window.addEventListener('load', () => setTimeout(() => {
   const out = [];
-  document.querySelectorAll('.MultipleChoiceQn').forEach((question, q) => {
+  document.querySelectorAll('.Quiz').forEach((question, q) => {
     question.querySelectorAll('label.MCButton').forEach((button) => {
       button.click();
       const fb = document.getElementById('fb' + button.id.split('-')[0]);
