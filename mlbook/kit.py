@@ -54,7 +54,8 @@ def edges() -> list[tuple[str, str]]:
 
 
 def topological_order(nodes, pairs) -> list[str]:
-    """Kahn's algorithm; raises ValueError naming the papers on a cycle."""
+    """Kahn's algorithm; raises ValueError naming the papers it cannot order (those on a
+    cycle and those that come after one)."""
     after = {n: [] for n in nodes}
     indegree = {n: 0 for n in nodes}
     for a, b in pairs:
@@ -70,7 +71,8 @@ def topological_order(nodes, pairs) -> list[str]:
             if indegree[m] == 0:
                 ready.append(m)
     if len(order) < len(nodes):
-        raise ValueError(f"선수 관계에 순환이 있습니다: {sorted(n for n in nodes if indegree[n] > 0)}")
+        raise ValueError(f"선수 관계에 순환이 있습니다. 순서를 정할 수 없는 논문: "
+                         f"{sorted(n for n in nodes if indegree[n] > 0)}")
     return order
 
 

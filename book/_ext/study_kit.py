@@ -78,10 +78,14 @@ def _is_heavy(node) -> bool:
     return bool(list(node.findall(nodes.image)) or list(node.findall(nodes.table)))
 
 
-def _continuation(section, chunk, n):
-    """A new section holding `chunk`, titled like `section` with a "(계속 n)" mark."""
+def _continuation(section, chunk, n, secnumbers):
+    """A new section holding `chunk`, titled like `section` with a "(계속 n)" mark and the
+    same section number (the writer looks numbers up by the section's id)."""
     title = section.next_node(nodes.title)
-    part = nodes.section(ids=[f"{section['ids'][0]}-{n}" if section["ids"] else f"slide-part-{n}"])
+    first_id = section["ids"][0] if section["ids"] else "slide"
+    part = nodes.section(ids=[f"{first_id}-{n}"])
+    if "#" + first_id in secnumbers:
+        secnumbers["#" + part["ids"][0]] = secnumbers["#" + first_id]
     part += nodes.title("", title.astext() + f" (계속 {n})")
     for child in chunk:
         part += child
@@ -106,8 +110,9 @@ class SlidesFromChapter(SphinxPostTransform):
         for cell in list(self.document.findall(nodes.container)):
             if "cell" in cell.get("classes", []):
                 self._one_heavy_output_per_cell(cell)
+        secnumbers = self.env.toc_secnumbers.get(self.env.docname, {})
         for section in list(self.document.findall(nodes.section)):
-            self._split(section)
+            self._split(section, secnumbers)
         for section in self.document.findall(nodes.section):
             self._notes(section)
 
@@ -134,7 +139,7 @@ class SlidesFromChapter(SphinxPostTransform):
             parent.insert(at + offset, piece)
 
     @staticmethod
-    def _split(section):
+    def _split(section, secnumbers):
         """One heavy block per slide: later ones move to continuation sections."""
         body = [c for c in section.children if not isinstance(c, (nodes.title, nodes.section))]
         heavy = [i for i, c in enumerate(body) if _is_heavy(c)]
@@ -145,7 +150,7 @@ class SlidesFromChapter(SphinxPostTransform):
         chunks = [body[a:b] for a, b in zip(starts, starts[1:] + [len(body)])]
         for child in body[starts[1]:]:
             section.remove(child)
-        parts = [_continuation(section, chunk, n) for n, chunk in enumerate(chunks[1:], start=2)]
+        parts = [_continuation(section, chunk, n, secnumbers) for n, chunk in enumerate(chunks[1:], start=2)]
         depth, node = 0, section
         while node is not None:
             depth += isinstance(node, nodes.section)
