@@ -50,7 +50,7 @@ book: slides handouts
 	@echo "책: _build/html/index.html (발표 자료: _build/html/slides/, 유인물: _build/html/handouts/)"
 
 test: book
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 sync: venv
 	$(PY) tools/sync.py
