@@ -220,6 +220,7 @@ class Curriculum(SphinxDirective):
     option_spec = {"track": directives.positive_int, "parts": directives.flag}
 
     def run(self):
+        _note_kit_page(self.env)
         self.env.note_dependency(str(kit.STUDY / "tracks.yml"))
         self.env.note_dependency(str(kit.STUDY / "prereqs.yml"))
         for paper in kit.papers().values():
@@ -380,6 +381,26 @@ def chapter_label(docname: str, section: str) -> str:
     return f"ch-{docname.rsplit('/', 1)[1].replace('_', '-')}-{section}"
 
 
+def _note_kit_page(env) -> None:
+    """Remember a page that gathers every chapter (curriculum, answer key)."""
+    if not hasattr(env, "mlbook_kit_pages"):
+        env.mlbook_kit_pages = set()
+    env.mlbook_kit_pages.add(env.docname)
+
+
+def _kit_pages_follow_the_chapters(app, env, added, changed, removed):
+    """When any page is added, changed or removed, read the pages that gather every chapter
+    again: a new chapter is not yet among their dependencies."""
+    if added or changed or removed:
+        return sorted(getattr(env, "mlbook_kit_pages", set()))
+    return []
+
+
+def _merge_kit_pages(app, env, docnames, other):
+    """Parallel reading: keep the pages noted by every reader process."""
+    env.mlbook_kit_pages = getattr(env, "mlbook_kit_pages", set()) | getattr(other, "mlbook_kit_pages", set())
+
+
 class answer_key(nodes.General, nodes.Element):
     """Placeholder for the answer key; filled once every chapter's quiz has been glued."""
 
@@ -389,6 +410,7 @@ class AnswerKey(SphinxDirective):
     chapter glued (``quiz``, written by mlbook.quiz.show_quiz), in the order of the book."""
 
     def run(self):
+        _note_kit_page(self.env)
         for paper in kit.papers().values():
             if paper.chapter:
                 self.env.note_dependency(self.env.doc2path(paper.chapter))
@@ -493,6 +515,8 @@ def setup(app):
     app.add_node(answer_key)
     app.add_directive("answer-key", AnswerKey)
     app.add_post_transform(FillAnswerKey)
+    app.connect("env-get-outdated", _kit_pages_follow_the_chapters)
+    app.connect("env-merge-info", _merge_kit_pages)
     app.setup_extension("sphinx_revealjs")
     app.setup_extension("sphinx.ext.graphviz")
     app.add_node(curriculum_table)
