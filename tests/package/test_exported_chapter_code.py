@@ -24,3 +24,20 @@ def test_exported_merge_combines_chunks_into_the_softmax_normalizer():
         m, d = merge((m, d), part)
     assert m == x.max()
     assert torch.allclose(d, torch.exp(x - x.max()).sum())
+
+
+def test_exported_lora_merges_into_one_linear_layer():
+    """LoRA Learns Less exports LoRALinear for the later fine-tuning chapters: the merged
+    layer (W₀ + (α/r)·BA) gives the adapter's output, and ΔW has rank at most r."""
+    from torch import nn
+
+    from mlbook.chapters.lora_learns_less import LoRALinear
+
+    gen = torch.Generator().manual_seed(0)
+    lora = LoRALinear(nn.Linear(12, 7), r=3, alpha=6, generator=gen)
+    with torch.no_grad():
+        lora.B.normal_(generator=gen)
+    x = torch.randn(4, 12, generator=gen)
+    assert torch.allclose(lora.merge()(x), lora(x), atol=1e-6)
+    assert torch.linalg.matrix_rank(lora.delta_weight()).item() <= 3
+    assert not any(p.requires_grad for p in lora.base.parameters())
