@@ -5,13 +5,13 @@ Chromium with every host unresolvable, as a reader offline would.
 """
 import html as htmlmod
 import re
-import shutil
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.browser import dump_dom
 
 from .conftest import CHAPTERS, CONFIG, PAPERS, ROOT
 
@@ -204,18 +204,7 @@ def test_mathjax_is_served_from_the_book(html_dir):
 
 def offline_dom(page: Path, width: int = 1280) -> str:
     """The page's DOM after its scripts ran, in headless Chromium that can resolve no host."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("chromium이 없습니다: `make debs`")
-    import tempfile
-    with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
-             "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},900",
-             "--virtual-time-budget=20000", "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=180)
-    return result.stdout
+    return dump_dom(page.as_uri(), size=(width, 900), budget_ms=20000, offline=True)
 
 
 @pytest.mark.parametrize("docname", ["book/attention/online_softmax", "book/glossary"])

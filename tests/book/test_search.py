@@ -8,12 +8,13 @@ import shutil
 import socketserver
 import subprocess
 import sys
-import tempfile
 import threading
 from html import unescape
 from pathlib import Path
 
 import pytest
+
+from tests.browser import dump_dom
 
 from .conftest import ROOT
 
@@ -144,16 +145,7 @@ def server(html_dir):
 
 
 def browser_search(base: str, query: str) -> set[str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("chromium이 없습니다: `make debs` (Debian 패키지)로 설치하세요")
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=15000",
-             "--dump-dom", f"{base}/search.html?q={query}"],
-            capture_output=True, text=True, timeout=120).stdout
+    dom = dump_dom(f"{base}/search.html?q={query}", budget_ms=15000)
     results = dom[dom.find('<ul class="search">'):]
     results = results[:results.find("</ul>")]
     return {re.sub(r"\.html.*$", "", href) for href in re.findall(r'<a href="([^"]+)"', results)}
