@@ -7,7 +7,9 @@ From it come the numbers the papers report:
 - ``average(stage)``: mean accuracy over the tasks measured at that stage (the final row by
   default), what class-incremental papers call average accuracy;
 - ``forgetting(task, since=stage)``: accuracy at ``since`` minus the final accuracy, the drop
-  from a named starting point (Luo et al. measure from the model before continual tuning);
+  from a named starting point (say, the model before continual tuning);
+- ``average_drop(tasks, since=stage, relative=True)``: Luo et al.'s (2023) FG, the drop from
+  ``since`` divided by the accuracy there, averaged over every later stage and over the tasks;
 - ``forgetting(task)`` without ``since``: the best earlier accuracy minus the final one
   (Chaudhry et al., 2018), for tasks learned at different stages.
 """
@@ -64,3 +66,22 @@ class AccuracyMatrix:
     def mean_forgetting(self, tasks: Iterable[str], since: str | None = None) -> float:
         names = list(tasks)
         return sum(self.forgetting(t, since) for t in names) / len(names)
+
+    def average_drop(self, tasks: Iterable[str], since: str, relative: bool = False) -> float:
+        """Mean over `tasks` and over every stage after `since` of the drop from `since`.
+
+        With ``relative=True`` each drop is divided by the accuracy at `since`: this is the FG
+        of Luo et al. (2023), (1/|E|) Σ_e (1/N) Σ_m (R_since − R_m) / R_since, whose average runs
+        over all N later stages, not only the final one.
+        """
+        stages = list(self.rows)
+        later = stages[stages.index(since) + 1:]
+        if not later:
+            raise ValueError(f"no stage follows {since!r}")
+        drops = []
+        for task in tasks:
+            start = self.rows[since][task]
+            for stage in later:
+                drop = start - self.rows[stage][task]
+                drops.append(drop / start if relative else drop)
+        return sum(drops) / len(drops)

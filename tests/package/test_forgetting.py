@@ -31,6 +31,17 @@ def test_forgetting_since_a_stage_and_from_the_best_earlier_accuracy():
     assert m.mean_forgetting(["a", "b"], since="b") == pytest.approx((-0.1 + 0.6) / 2)
 
 
+def test_average_drop_runs_over_every_later_stage_as_luo_et_al_fg():
+    m = run()
+    # a: drops 0.4 (stage b) and 0.3 (stage c) from 0.9; the final drop alone would be 0.3.
+    assert m.average_drop(["a"], since="a") == pytest.approx(0.35)
+    assert m.average_drop(["a"], since="a", relative=True) == pytest.approx((0.4 / 0.9 + 0.3 / 0.9) / 2)
+    # Over tasks too: b drops 0.6 from 0.8 at its only later stage.
+    assert m.average_drop(["a", "b"], since="b", relative=True) == pytest.approx((-0.1 / 0.5 + 0.6 / 0.8) / 2)
+    with pytest.raises(ValueError):
+        m.average_drop(["a"], since="c")
+
+
 def test_a_task_first_seen_at_the_end_has_no_forgetting_and_stages_are_unique():
     m = run()
     with pytest.raises(ValueError):
