@@ -41,3 +41,61 @@ def test_exported_lora_merges_into_one_linear_layer():
     assert torch.allclose(lora.merge()(x), lora(x), atol=1e-6)
     assert torch.linalg.matrix_rank(lora.delta_weight()).item() <= 3
     assert not any(p.requires_grad for p in lora.base.parameters())
+
+
+def test_exported_mora_merges_into_one_linear_layer():
+    """MoRA exports MoRALinear with LoRALinear's interface: for type 1 (sum-compress,
+    repeat-decompress) and type 6 (RoPE-rotated blocks), on square, wide, tall and
+    non-divisible layers, the merged layer gives the adapter's output (1e-5)."""
+    from torch import nn
+
+    from mlbook.chapters.mora import MoRALinear, mora_rank
+
+    assert mora_rank(4096, 4096, 8, 1) == mora_rank(4096, 4096, 8, 6) == 256
+    assert mora_rank(64, 64, 4, 1) == 23 and mora_rank(64, 64, 4, 6) == 22     # type 6: even
+    gen = torch.Generator().manual_seed(0)
+    for d_in, d_out in [(64, 64), (64, 40), (7, 30), (30, 7)]:
+        for mora_type in (1, 6):
+            layer = MoRALinear(nn.Linear(d_in, d_out), r=4, mora_type=mora_type)
+            assert layer.M.shape == (layer.r_hat, layer.r_hat) and not layer.M.any()   # zero init
+            with torch.no_grad():
+                layer.M.normal_(std=0.1, generator=gen)
+            x = torch.randn(6, d_in, generator=gen)
+            assert torch.allclose(layer.merge()(x), layer(x), atol=1e-5)
+            assert not any(p.requires_grad for p in layer.base.parameters())
+
+
+def test_exported_mora_matches_the_official_formulas():
+    """ΔW as kongds/MoRA's get_delta_weight builds it (a loop over input positions for
+    type 1; rotated square blocks placed on the diagonal, the padded tail wrapped to the
+    first columns, for type 6), written here independently of the chapter's matrices."""
+    from torch import nn
+
+    from mlbook.chapters.mora import MoRALinear
+
+    gen = torch.Generator().manual_seed(1)
+    d = 64
+    for r, mora_type in [(4, 1), (8, 1), (4, 6), (8, 6)]:
+        layer = MoRALinear(nn.Linear(d, d), r, mora_type)
+        with torch.no_grad():
+            layer.M.normal_(generator=gen)
+        M, rh = layer.M.detach(), layer.r_hat
+        pad = (rh - d % rh) % rh
+        if mora_type == 1:
+            w = torch.zeros(rh, d)
+            for i in range(d + pad):
+                w[:, i % d] += M[:, i % rh]
+            expected = torch.cat([w] * (-(-d // rh)), dim=0)[:d]
+        else:
+            blocks = -(-d // rh)
+            inv_freq = 1.0 / (10000 ** (torch.arange(0, rh, 2).float() / rh))
+            emb = torch.outer(torch.arange(blocks).float(), inv_freq).repeat(1, 2)
+            swapped = torch.cat((M[:, rh // 2:], -M[:, :rh // 2]), dim=-1)
+            w = torch.zeros(d + pad, d)
+            for b in range(blocks):
+                block = swapped * emb[b].sin() + M * emb[b].cos()
+                cols = [(b * rh + j) % d for j in range(rh)]
+                w[b * rh:(b + 1) * rh, cols] = block
+            expected = w[:d]
+        assert torch.allclose(layer.delta_weight(), expected, atol=1e-5), (r, mora_type)
+    assert not MoRALinear(nn.Linear(d, d), 8, 6).delta_weight().any()   # M = 0: no update before training
