@@ -12,12 +12,12 @@ measured: "untested".
 
 Plausible bugs this test catches:
 - visual_tokens rounds the patch grid up (ceil(384/14) = 28 → 784 tokens): the chapter's check
-  cell raises (test_no_errors_or_stderr; every glued test errors); with its asserts removed,
-  test_visual_token_counts and test_glued_verdicts_agree_with_numbers fail
+  cell raises (the run fails; every glued test errors); with its asserts removed,
+  test_visual_token_counts (784 != 729) and test_glued_verdicts_agree_with_numbers fail
 - weight_bytes counts the asymmetric format with meta_bytes=2 (an fp16 scale but no zero point):
-  test_weight_bytes fails (ratio 3.556, not 3.2) and so does test_glued_verdicts_agree_with_numbers
+  test_weight_bytes (ratio 3.556, not 3.2) and test_glued_verdicts_agree_with_numbers fail
 - quantize_weights ignores `bits` (always fake_quant(..., 4, ...)): the check cell raises (16 bits
-  no longer matches the FP output); with its asserts removed, test_bits_sweep fails (8-, 4-, 3- and
+  no longer matches the FP output); with that assert removed, test_bits_sweep fails (8-, 4-, 3- and
   2-bit accuracies all identical)
 Each bug was injected and the chapter run with tools/run_chapter.py, then this file run.
 """
@@ -104,12 +104,13 @@ def test_glued_verdicts_agree_with_numbers(g):
     expected = {
         "int4": "held" if all(int4_ok) else "partial" if any(int4_ok) else "failed",
         "tokens": "held" if max(g["token_cost_4"]) < 0.05 else "failed",
-        "visual_tokens": "held" if (g["tokens_full"], g["tokens_mobile"]) == (729, 196) else "failed",
-        "bytes": "held" if abs(g["bytes_ratio"] - 3.2) < 1e-12 else "failed",
+        "visual_tokens": "held",   # exact arithmetic: anything else is a bug
+        "bytes": "held",
         "bench": "untested",   # no benchmark was run
         "speed": "untested",   # no phone, no integer kernel
     }
     for key, value in expected.items():
         assert g[f"claim_{key}_verdict"] == value, key
     assert g["headline_verdict"] == {"held": "재현됨", "partial": "부분 재현", "failed": "재현 안 됨"}[expected["int4"]]
-    assert g["cost_sentence"].startswith(f"16 → 4토큰의 손실은 시드 {g['n_seeds']}개 모두에서")
+    below = sum(c < 0.05 for c in g["token_cost_4"])
+    assert g["cost_sentence"].startswith(f"16 → 4토큰의 손실은 시드 {g['n_seeds']}개 가운데 {below}개에서")
