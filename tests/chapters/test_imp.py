@@ -6,9 +6,11 @@ fp16 KV cache per token. The toy's linear weights at 4 bits, group 32, with an f
 zero per group take 5 bits per weight: fp16 / int4 = 16/5 = 3.2 exactly (q4f16_1, scale only:
 16/4.5). The accuracy claims are the thresholds the issue fixed before the chapter was written:
 |acc(int4) − acc(fp32)| < 0.01 on every seed for 16 and 4 visual tokens, and the 16 → 4 token
-cost < 0.05 on every seed. The CPU run affords two seeds, so these are threshold claims with
-the per-seed values listed, not seed_effect comparisons. Benchmarks and phone speed were not
-measured: "untested".
+cost < 0.05 on every seed. Both are threshold claims judged on each of the three seeds (the
+per-seed values are listed); whether the token cost is clearly above zero is described with
+seed_effect, not judged. The tests check that the glued verdicts follow from the glued numbers,
+whichever way they come out. The descriptive one-token model runs on seed 0 only on a CPU.
+Benchmarks and phone speed were not measured: "untested".
 
 Plausible bugs this test catches:
 - visual_tokens rounds the patch grid up (ceil(384/14) = 28 → 784 tokens): the chapter's check
@@ -19,6 +21,8 @@ Plausible bugs this test catches:
 - quantize_weights ignores `bits` (always fake_quant(..., 4, ...)): the check cell raises (16 bits
   no longer matches the FP output); with that assert removed, test_bits_sweep fails (8-, 4-, 3- and
   2-bit accuracies all identical)
+- int4_gap computed as fp32 − int4 (sign flipped; the verdict, which reads |gap|, is unchanged):
+  test_int4_gaps_are_paired_per_seed fails
 Each bug was injected and the chapter run with tools/run_chapter.py, then this file run.
 """
 import pytest
@@ -63,20 +67,24 @@ def test_weight_bytes(g):
 def test_models_learned_the_task(g):
     # 12 answers, yes/no for three of four question types: answering from the question alone
     # reaches about 0.4, so these bounds catch a model that never used the image
-    assert g["n_seeds"] >= 2
-    for tokens in (16, 4, 1):
-        assert len(g[f"acc_fp32_{tokens}"]) == g["n_seeds"]
+    assert g["n_seeds"] == 3            # the book's rule: three seeds for every accuracy claim
+    assert 1 <= g["n_seeds_1token"] <= g["n_seeds"]
+    for tokens, n in ((16, g["n_seeds"]), (4, g["n_seeds"]), (1, g["n_seeds_1token"])):
+        assert len(g[f"acc_fp32_{tokens}"]) == len(g[f"acc_int4_{tokens}"]) == n
         assert min(g[f"acc_fp32_{tokens}"]) > 0.6
     assert g["acc_fp32_16_mean"] > 0.85
     assert g["n_test_questions"] == 4 * 449
 
 
-def test_int4_is_within_the_threshold(g):
+def test_int4_gaps_are_paired_per_seed(g):
     for tokens in (16, 4):
         gaps = g[f"int4_gap_{tokens}"]
         assert gaps == pytest.approx([q - f for q, f in zip(g[f"acc_int4_{tokens}"], g[f"acc_fp32_{tokens}"])])
-        assert max(abs(x) for x in gaps) < 0.01
-    assert g["int4_word"] == "예"
+        assert g[f"int4_gap_{tokens}_max"] == pytest.approx(max(abs(x) for x in gaps))
+    held = all(abs(x) < 0.01 for t in (16, 4) for x in g[f"int4_gap_{t}"])
+    assert g["int4_word"] == ("예" if held else "아니오")
+    outside = sum(abs(x) >= 0.01 for t in (16, 4) for x in g[f"int4_gap_{t}"])
+    assert f"{2 * g['n_seeds']}번 가운데 {outside}번이 문턱 0.01 밖" in g["int4_sentence"]
 
 
 def test_bits_sweep(g):
@@ -85,14 +93,19 @@ def test_bits_sweep(g):
         assert list(by_bits) == ["8", "4", "3", "2"]
         assert by_bits["8"] == pytest.approx(g[f"acc_fp32_{tokens}_mean"], abs=0.005)
         assert by_bits["4"] == pytest.approx(g[f"acc_int4_{tokens}_mean"])
-        # the sweep really changes the bit width: 2 bits is not 8 bits
+        # the sweep really changes the bit width: 2 bits is not 8 bits, and 4 bits stays
+        # closer to fp32 than 2 bits does (a quantizer that ignores `bits` breaks both)
         assert by_bits["2"] != by_bits["8"]
+        fp32 = g[f"acc_fp32_{tokens}_mean"]
+        assert abs(by_bits["4"] - fp32) < abs(by_bits["2"] - fp32)
 
 
 def test_token_cost_is_reported_per_seed(g):
     for tokens in (4, 1):
         cost = g[f"token_cost_{tokens}"]
+        # paired by seed: the one-token model's seeds are the first seeds of the others
         assert cost == pytest.approx([a - b for a, b in zip(g["acc_fp32_16"], g[f"acc_fp32_{tokens}"])])
+        assert len(cost) == len(g[f"acc_fp32_{tokens}"])
         assert g[f"token_cost_{tokens}_mean"] == pytest.approx(sum(cost) / len(cost))
     # one token (a 2×2 image) keeps little of a digit's shape: it loses more than four tokens
     assert g["token_cost_1_mean"] > g["token_cost_4_mean"]
