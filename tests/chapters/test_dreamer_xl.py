@@ -11,14 +11,14 @@ Particle optimisation: ISM puts ≥ 95 % of particles near the prompt's moon in 
 collapses them (spread below half the data's).
 
 Plausible bugs this test catches:
-- using s for μ (``mu = s`` in `tsm_grad`, i.e. forgetting the second path): TSM becomes ISM
-  at every γ, so its |E g| equals ISM's and the claim is no longer "higher in 3/3"
-  (test_tsm_is_not_steadier_than_ism_in_the_toy fails); the γ = 0 identity breaks
-  (test_tsm_identities_are_exact).
-- the TSM target taken at the conditional prompt, ``model(x_mu, mu, y)`` in place of
+- using s for μ (``mu = s`` in `tsm_grad`, i.e. forgetting the second path): seen to fail.
+  The chapter's own check cell (the γ = 0 identity on an untrained model) raises, the run
+  stops, and every test here fails (test_chapter_ran_without_errors; the others cannot read
+  glued values).
+- (written down, not yet injected) the TSM target taken at the conditional prompt, ``model(x_mu, mu, y)`` in place of
   ``eps_null`` (the ∅ of the paper's formula dropped): the γ = 1 identity with ISM breaks
   (test_tsm_identities_are_exact).
-- clipping per channel instead of per pixel (``scale`` without the ``amin`` over channels):
+- (written down, not yet injected) clipping per channel instead of per pixel (``scale`` without the ``amin`` over channels):
   directions change, so the minimum cosine falls below 1
   (test_clipping_bounds_each_pixel_and_keeps_its_direction fails).
 """
