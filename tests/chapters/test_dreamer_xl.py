@@ -15,12 +15,16 @@ Plausible bugs this test catches:
   The chapter's own check cell (the γ = 0 identity on an untrained model) raises, the run
   stops, and every test here fails (test_chapter_ran_without_errors; the others cannot read
   glued values).
-- (written down, not yet injected) the TSM target taken at the conditional prompt, ``model(x_mu, mu, y)`` in place of
-  ``eps_null`` (the ∅ of the paper's formula dropped): the γ = 1 identity with ISM breaks
-  (test_tsm_identities_are_exact).
-- (written down, not yet injected) clipping per channel instead of per pixel (``scale`` without the ``amin`` over channels):
-  directions change, so the minimum cosine falls below 1
-  (test_clipping_bounds_each_pixel_and_keeps_its_direction fails).
+- the TSM target taken at the prompt instead of ∅ (``model(x_mu, level(mu, n), y)`` in place
+  of ``eps_null(model, x_mu, mu)``): seen to fail. The chapter's check cell raises at the γ = 1
+  identity (TSM ≠ ISM on the untrained model), so test_chapter_ran_without_errors fails. With
+  that check cell's asserts removed as well, test_tsm_identities_are_exact fails
+  (gap_tsm1_ism 0.88), and so do test_tsm_is_not_steadier_than_ism_in_the_toy and
+  test_gamma_moves_tsm_from_the_guidance_direction_to_ism.
+- clipping per channel instead of per pixel (``grad * scale`` without the ``amin`` over
+  channels): seen to fail. The chapter's clipping cell raises on the direction check, so
+  test_chapter_ran_without_errors fails; with that assert removed as well,
+  test_clipping_bounds_each_pixel_and_keeps_its_direction fails (minimum cosine 0.72).
 """
 import math
 
@@ -69,8 +73,9 @@ def test_clipping_bounds_each_pixel_and_keeps_its_direction(g):
 
 
 def test_prior_learned_the_prompt(g):
-    # DDIM samples of the prompt's moon mostly land on it: the renders are judged by a prior that knows p(x|y).
-    assert min(g["sample_near"]) > 0.5
+    # DDIM samples of the prompt's moon land on it: the renders are judged by a prior that knows p(x|y).
+    # A sanity bar on the prior (the short CPU training was chosen by this number alone), not a claim.
+    assert min(g["sample_near"]) >= 0.9
 
 
 def test_ism_is_quieter_than_sds(g):
