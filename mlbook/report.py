@@ -146,7 +146,9 @@ def claims_markdown(claims: list[Claim]) -> str:
     rows = ["| 논문의 주장 | 이 장의 측정 | 판정 |", "|---|---|---|"]
     for c in claims:
         # The verdict cell holds the label alone: the book styles it as a badge.
-        rows.append(f"| {c.paper} | {c.measured} | {VERDICTS[c.verdict]} |")
+        # A "|" in a cell (|E g|, p(x|y)) would end the cell: Markdown tables take it escaped.
+        paper, measured = (text.replace("|", "\\|") for text in (c.paper, c.measured))
+        rows.append(f"| {paper} | {measured} | {VERDICTS[c.verdict]} |")
     return "\n".join(rows)
 
 

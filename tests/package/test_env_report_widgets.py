@@ -39,6 +39,9 @@ def test_verdict_and_claims_table():
                                     report.Claim("s", "속도", "GPU에서 재지 않음", "untested")])
     assert "| 주장 | 측정 1.0 | 부분 재현 |" in table
     assert "| 속도 | GPU에서 재지 않음 | 재지 않음 |" in table
+    # A pipe inside a cell (|E g|, p(x|y)) is escaped, so each row keeps exactly three cells.
+    row = report.claims_markdown([report.Claim("p", "p(x|y)에서", "|E g| 0.3", "held")]).splitlines()[-1]
+    assert row == r"| p(x\|y)에서 | \|E g\| 0.3 | 재현됨 |"
 
 
 @pytest.mark.parametrize("cell", ["일치: True", "값 [0.7, 0.8]", "['a', 'b']", "없음: None"])
