@@ -85,14 +85,21 @@ def q_sample(x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tens
     return a.sqrt() * x0 + (1 - a).sqrt() * eps
 
 
-def ddim_move(x: torch.Tensor, t_from: torch.Tensor, t_to: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+def ddim_move(x: torch.Tensor, t_from: torch.Tensor, t_to: torch.Tensor, eps: torch.Tensor,
+              clip: float | None = None) -> torch.Tensor:
     """One deterministic DDIM move (η = 0) from level t_from to t_to with the noise estimate eps.
 
     x̂_0 = (x − √(1 − ᾱ_from) ε) / √ᾱ_from, then x_to = √ᾱ_to x̂_0 + √(1 − ᾱ_to) ε.
     With t_to < t_from it denoises; with t_to > t_from it is DDIM inversion.
+    With `clip`, x̂_0 is clamped to [−clip, clip] (data known to lie there, e.g. pixels in
+    [−1, 1]) and ε is re-derived from x and the clamped x̂_0, so the move stays on the line
+    between them; a move to level 0 then lands inside the data's range.
     """
     a, a_to = _per_sample(alpha_bar(t_from)), _per_sample(alpha_bar(t_to))
     x0_hat = (x - (1 - a).sqrt() * eps) / a.sqrt()
+    if clip is not None:
+        x0_hat = x0_hat.clamp(-clip, clip)
+        eps = (x - a.sqrt() * x0_hat) / (1 - a).sqrt()
     return a_to.sqrt() * x0_hat + (1 - a_to).sqrt() * eps
 
 
@@ -114,13 +121,14 @@ def guided_eps(model, x: torch.Tensor, t: torch.Tensor, cond=None, cfg: float | 
 
 
 @torch.no_grad()
-def ddim_sample(model, z: torch.Tensor, steps: int, cond=None, cfg: float | None = None) -> torch.Tensor:
-    """Run `steps` DDIM moves from pure noise z (level K) down to level 0."""
+def ddim_sample(model, z: torch.Tensor, steps: int, cond=None, cfg: float | None = None,
+                clip: float | None = None) -> torch.Tensor:
+    """Run `steps` DDIM moves from pure noise z (level K) down to level 0 (`clip`: see `ddim_move`)."""
     tau = ddim_levels(steps, z.device)
     shape = z.shape[:-1]
     for i in range(steps, 0, -1):
         t = tau[i].expand(shape)
-        z = ddim_move(z, t, tau[i - 1].expand(shape), guided_eps(model, z, t, cond, cfg))
+        z = ddim_move(z, t, tau[i - 1].expand(shape), guided_eps(model, z, t, cond, cfg), clip)
     return z
 
 

@@ -109,3 +109,15 @@ def test_judge_and_sharpness():
     checker = (torch.arange(64).reshape(8, 8) % 2 * 2 - 1).float().reshape(1, 64)
     blurred = pool4(checker).reshape(1, 1, 4, 4).repeat_interleave(2, 2).repeat_interleave(2, 3).reshape(1, 64)
     assert laplacian_energy(checker) > laplacian_energy(blurred)
+
+
+def test_clipped_ddim_move_keeps_x0_in_range_and_changes_nothing_inside_it():
+    x0, eps = torch.rand(6, 5) * 1.6 - 0.8, torch.randn(6, 5)   # inside [−1, 1]
+    t_from, t_to = torch.full((6,), 700), torch.tensor([0, 0, 100, 300, 500, 900])
+    xt = q_sample(x0, t_from, eps)
+    assert torch.allclose(ddim_move(xt, t_from, t_to, eps, clip=1.0), ddim_move(xt, t_from, t_to, eps), atol=1e-5)
+    # A noise estimate that puts x̂_0 far outside: the move to level 0 lands on the clamp.
+    wild = ddim_move(xt, t_from, torch.zeros(6, dtype=torch.long), -5 * eps.sign(), clip=1.0)
+    assert wild.abs().max() <= 1 + 1e-5 and (wild.abs() > 1 - 1e-5).any()
+    z = torch.randn(8, 5)
+    assert ddim_sample(lambda x, t: 3 * x, z, steps=4, clip=1.0).abs().max() <= 1 + 1e-5
