@@ -17,8 +17,9 @@ Plausible bugs this test catches:
 - dropping the class condition in `cascade` (cond always None, so "클래스" does nothing):
   the "class-aware" latent model aligns worse than the keyframes, the align verdict flips
   to held (test_latent_alignment_not_reproduced_and_the_d_sweep).
-Tried and not caught: decoding without undoing the per-component PCA scale; the judge's
-argmax survives it, so the reconstruction test is only a sanity check.
+- decoding without undoing the per-component PCA scale: the judge's argmax survives it, so
+  no claim here moves; the exported `PCALatent` round-trip test catches it
+  (tests/package/test_exported_chapter_code.py::test_exported_pca_latent_round_trips_and_is_standardised).
 """
 import pytest
 

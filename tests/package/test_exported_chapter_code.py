@@ -99,3 +99,20 @@ def test_exported_mora_matches_the_official_formulas():
             expected = w[:d]
         assert torch.allclose(layer.delta_weight(), expected, atol=1e-5), (r, mora_type)
     assert not MoRALinear(nn.Linear(d, d), 8, 6).delta_weight().any()   # M = 0: no update before training
+
+
+def test_exported_pca_latent_round_trips_and_is_standardised():
+    # Show-1's expert works in this latent: decode must undo encode's scaling, or every
+    # translated digit comes back shrunk (a bug the chapter's own claims did not catch).
+    from mlbook.chapters.show1 import PCALatent
+    from mlbook.gen import digits8
+
+    X_train, _, X_test, _ = digits8()
+    full = PCALatent(X_train, d=64)
+    assert torch.allclose(full.decode(full.encode(X_test)), X_test, atol=1e-4)
+    small = PCALatent(X_train, d=8)
+    z = small.encode(X_train)
+    assert torch.allclose(z.std(0), torch.ones(8), atol=1e-4)
+    # With fewer components, decoding is the orthogonal projection onto them (idempotent).
+    once = small.decode(small.encode(X_test))
+    assert torch.allclose(small.decode(small.encode(once)), once, atol=1e-4)
