@@ -15,16 +15,18 @@ MATH accuracy is not measured: "untested".
 
 Plausible bugs this test catches:
 - weighted_vote looks the weights up in reverse state order (weights[::-1][states], as if
-  the states were numbered F, U, T): test_weighted_vote_beats_naive and
-  test_bad_weights_lose fail (the "good" weights now favour answers verified False).
+  the states were numbered F, U, T): test_weighted_vote_beats_naive, test_bad_weights_lose
+  and test_glued_verdicts_agree_with_numbers fail (the "good" weights now favour answers
+  verified False, so the headline is no longer held).
 - solve_with_csv re-solves on the Uncertain state instead of False (redo = state == UNCERTAIN):
-  test_csv_gain_and_closed_form fails (gain 0.027 < 0.05, far from the closed form 0.714).
-- naive_vote breaks ties with torch.mode (smallest answer id) instead of the shared random
-  priority: test_equal_weights_are_the_naive_vote fails (mismatches > 0), and the tie-break
-  favours answer 0, the correct one.
+  test_csv_gain_and_closed_form fails (gain about 0.027 < 0.05, far from the closed form 0.714).
+- naive_vote takes torch.mode of the answers (ties go to the smallest answer id) instead of
+  the shared random priority: test_equal_weights_are_the_naive_vote (mismatches > 0),
+  test_weighted_vote_beats_naive and test_uninformative_verifier_gives_nothing fail; the
+  chapter's hand check does not catch it (no tie there between the two votes).
 Each bug was injected into the chapter, the chapter re-run with its hand-check asserts
-removed, and the named tests failed; with the asserts kept, the first and third bugs also
-stop the run at the hand check (test_no_errors_or_stderr).
+removed, and the named tests failed. With the asserts kept, the first bug already stops the
+run at the hand check (the run fails, every glued test errors).
 """
 import pytest
 
