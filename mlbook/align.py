@@ -21,7 +21,8 @@ chapter; this module holds the common ground:
 Prompts are always passed as prompt indices (N,) into ``task.prompts``; responses are (N, L)
 digit tensors. ``sample`` returns (B, n, L): n responses for each of B prompts, so
 ``prompts.repeat_interleave(n)`` and ``responses.flatten(0, 1)`` give the flat pairs.
-Every random draw goes through an explicit seed or ``torch.Generator``.
+Every random draw goes through an explicit seed or ``torch.Generator``. The tensors live on the CPU:
+the toys are small enough that a chapter keeps them there at GPU scale too.
 """
 import time
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ def inversions(y: torch.Tensor) -> torch.Tensor:
 def num_errors(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The GoT repository's sorting score, batched: Σ_d |count_d(y) − count_d(x)| + #adjacent inversions of y.
 
+    As ``num_errors`` in spcl/graph-of-thoughts, examples/sorting/utils.py (digits 0…9, strict
+    inversions y_i > y_{i+1}), less its parsing: the repository scores an unparsable answer 300.
     x (the list to sort) and y (the answer) broadcast in their leading axes and may differ in length.
     It is zero exactly when y is the sorted x, and needs no sorted answer to compute.
     """
@@ -142,7 +145,7 @@ class TabularPolicy(Policy):
 
     def logits(self, prompts, responses):
         prev = torch.cat([torch.full_like(responses[:, :1], SEP), responses[:, :-1]], 1)
-        return self.table[prompts[:, None], torch.arange(self.L), prev]
+        return self.table[prompts[:, None], torch.arange(self.L, device=prev.device), prev]
 
     def next_logits(self, prompts, prefix):
         prev = prefix[:, -1] if prefix.shape[1] else torch.full_like(prompts, SEP)

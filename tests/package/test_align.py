@@ -1,4 +1,4 @@
-"""mlbook.align: the sorting task, policies, reward model, DPO, GAE, PPO and ReST, checked by hand cases and invariants."""
+"""mlbook.align: the sorting task, policies, reward model, DPO, GAE, PPO and ReST, by hand cases and invariants."""
 import math
 
 import pytest
