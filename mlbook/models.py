@@ -17,12 +17,15 @@ class MLP(nn.Sequential):
 
 
 class SelfAttention(nn.Module):
-    """Multi-head softmax self-attention on (batch, tokens, dim) with PyTorch's fused kernel."""
+    """Multi-head softmax self-attention on (batch, tokens, dim) with PyTorch's fused kernel.
 
-    def __init__(self, dim: int, heads: int):
+    With ``causal=True`` token i attends only to tokens ≤ i (a decoder, as in a language model).
+    """
+
+    def __init__(self, dim: int, heads: int, causal: bool = False):
         super().__init__()
         assert dim % heads == 0, "dim must be divisible by heads"
-        self.heads = heads
+        self.heads, self.causal = heads, causal
         self.qkv = nn.Linear(dim, 3 * dim)
         self.out = nn.Linear(dim, dim)
 
@@ -30,7 +33,7 @@ class SelfAttention(nn.Module):
         b, n, d = x.shape
         # (b, n, 3d) -> 3 × (b, heads, n, d / heads)
         q, k, v = self.qkv(x).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
         return self.out(y.transpose(1, 2).reshape(b, n, d))
 
 

@@ -127,6 +127,18 @@ def test_tiny_vit_takes_other_attention_and_norm():
     assert calls == [(16, 4)] * 3
 
 
+def test_causal_attention_ignores_later_tokens_and_plain_attention_does_not():
+    torch.manual_seed(0)
+    x = torch.randn(2, 6, 8)
+    later = x.clone()
+    later[:, 4:] += 1.0
+    causal, plain = models.SelfAttention(8, 2, causal=True), models.SelfAttention(8, 2)
+    plain.load_state_dict(causal.state_dict())
+    assert torch.allclose(causal(x)[:, :4], causal(later)[:, :4], atol=1e-6)
+    assert not torch.allclose(plain(x)[:, :4], plain(later)[:, :4], atol=1e-3)
+    assert torch.allclose(causal(x)[:, -1], plain(x)[:, -1], atol=1e-6)   # the last token sees everything
+
+
 def test_train_loop_clips_schedules_and_records():
     torch.manual_seed(0)
     net = models.MLP([4, 8, 2])
