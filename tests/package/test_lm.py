@@ -46,7 +46,7 @@ def test_prefix_mask_is_bidirectional_inside_the_prefix_only():
     inside[:, k - 1] = (inside[:, k - 1] + 1) % 23  # last prefix token: earlier prefix positions see it
     out = model(inside, mask=("prefix", k))
     assert not torch.allclose(out[:, 0], base[:, 0])
-    for t in range(k, 11):  # a token after the prefix stays invisible to everything before it
+    for t in range(k - 1, 11):  # a token after the prefix stays invisible to everything before it
         outside = idx.clone()
         outside[:, t + 1] = (outside[:, t + 1] + 1) % 23
         out = model(outside, mask=("prefix", k))
