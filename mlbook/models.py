@@ -19,7 +19,9 @@ class MLP(nn.Sequential):
 class SelfAttention(nn.Module):
     """Multi-head softmax self-attention on (batch, tokens, dim) with PyTorch's fused kernel.
 
-    With ``causal=True`` token i attends only to tokens ≤ i (a decoder, as in a language model).
+    ``mask`` (optional, boolean, (tokens, tokens) or (batch, tokens, tokens)): True where query
+    i may attend to key j. Without it every token sees every token (the ViT setting), or, with
+    ``causal=True``, token i attends only to tokens ≤ i (a decoder, as in a language model).
     """
 
     def __init__(self, dim: int, heads: int, causal: bool = False):
@@ -29,16 +31,26 @@ class SelfAttention(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.out = nn.Linear(dim, dim)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         b, n, d = x.shape
         # (b, n, 3d) -> 3 × (b, heads, n, d / heads)
         q, k, v = self.qkv(x).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        if mask is None:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        else:
+            assert not self.causal, "give either causal=True or a mask, not both"
+            if mask.dim() == 3:
+                mask = mask.unsqueeze(1)  # one mask per sequence, shared by the heads
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return self.out(y.transpose(1, 2).reshape(b, n, d))
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x))."""
+    """Pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x)).
+
+    ``mask`` is handed to the token mixer only when given, so mixers that take no mask
+    (the vision chapters' linear attentions) keep working unchanged.
+    """
 
     def __init__(self, dim: int, heads: int, mlp_ratio: int, attention, norm):
         super().__init__()
@@ -46,8 +58,9 @@ class Block(nn.Module):
         self.norm2 = norm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, mlp_ratio * dim), nn.GELU(), nn.Linear(mlp_ratio * dim, dim))
 
-    def forward(self, x):
-        x = x + self.attn(self.norm1(x))
+    def forward(self, x, mask=None):
+        h = self.norm1(x)
+        x = x + (self.attn(h) if mask is None else self.attn(h, mask=mask))
         return x + self.mlp(self.norm2(x))
 
 

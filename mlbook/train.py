@@ -7,14 +7,15 @@ from .env import progress_enabled, seed_everything
 
 
 def train_loop(model, step_loss, *, steps: int, optimizer, scheduler=None, clip_norm=None,
-               desc: str = "학습", checkpoints=(), on_checkpoint=None) -> list[float]:
+               desc: str = "학습", checkpoints=(), on_checkpoint=None, stop_when=None) -> list[float]:
     """The book's one training loop; return the loss of every step.
 
     ``step_loss()`` draws a batch and returns its loss, so the loop serves supervised
     minibatches (`fit`), language-model windows and diffusion noise alike. Each step:
     zero the gradients, backpropagate, clip to `clip_norm` if given, step the optimizer
     and the scheduler. After each step number in `checkpoints` (1-based),
-    ``on_checkpoint(step)`` is called, e.g. to record a learning curve.
+    ``on_checkpoint(step)`` is called, e.g. to record a learning curve, and then
+    ``stop_when(step)``, if given: True ends training there (early stopping).
     """
     model.train()
     losses = []
@@ -28,9 +29,13 @@ def train_loop(model, step_loss, *, steps: int, optimizer, scheduler=None, clip_
         if scheduler is not None:
             scheduler.step()
         losses.append(loss.item())
-        if on_checkpoint is not None and step in checkpoints:
-            on_checkpoint(step)
+        if step in checkpoints:
+            if on_checkpoint is not None:
+                on_checkpoint(step)
+            stop = stop_when is not None and stop_when(step)
             model.train()
+            if stop:
+                break
     model.eval()
     return losses
 
