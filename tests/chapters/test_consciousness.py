@@ -11,24 +11,22 @@ fixed before looking: non-cued modules report the cued digit ≥ 0.7 with broadc
 without, clearly beyond the seed spread; attention on the cued module ≥ 0.9.
 
 Plausible bugs this test catches:
-- assess() lets GWT-2 pass without the bottleneck (``workspace_width <= modules × width``
-  turned into ``is not None``): the chapter's check cell raises (the wide workspace keeps GWT-2),
-  so test_no_errors_or_stderr fails; with that assert removed, test_rubric_table_is_pinned
-  still passes for the four models (all are either narrow or have no workspace), which is why
-  the check cell tests the wide case; with the check removed too the bug is caught by nothing
-  but the check itself, so the check stays.
-- the toy's readouts read their own module's representation only in the broadcast branch,
-  i.e. the slot is dropped from the readout (``shared`` always zeros): test_broadcast_reaches_
-  every_module fails (non-cued accuracy ≈ 0.10 with broadcast too) and
-  test_glued_verdicts_agree_with_numbers fails (broadcast "failed").
-- the attention softmax taken over the slot dimension instead of the modules (dim=-1 on the
-  (B, module, slot) scores before reducing): the chapter's check cell raises (weights no longer
-  sum to 1 over modules), so test_no_errors_or_stderr and every glued test fail.
-- the module id left out of the keys (``keys = self.key(z)``): the cue can no longer pick a
-  module by position, attention on the cued module falls to ≈ 0.25–0.5 and
-  test_attention_picks_the_cued_module fails.
+- the slot never reaches the readouts (``shared = torch.zeros_like(s)`` in both branches):
+  test_broadcast_reaches_every_module (non-cued accuracy ≈ 0.10 with "broadcast" too),
+  test_attention_picks_the_cued_module (no gradient reaches the attention) and
+  test_slot_width_sweep_is_reported fail. test_glued_verdicts_agree_with_numbers still passes:
+  it only checks that the verdicts follow the (wrong) numbers.
+- mLSTM/sLSTM described without recurrence (``input_recurrence`` left False, reading the
+  parallel form as "not recurrent"): the chapter's check cell raises, the run fails, and
+  test_no_errors_or_stderr fails with every glued test erroring; test_rubric_table_is_pinned
+  pins the same row.
+- the attention softmax over the batch instead of the modules (``dim=0``): the chapter's check
+  cell raises (weights no longer sum to 1 over modules), test_no_errors_or_stderr fails and
+  every glued test errors.
 Each bug was injected, the chapter re-run with tools/run_chapter.py and this file run; the
-failing tests are the ones named.
+failing tests are the ones named. Tried and NOT caught: dropping the learned module id from the
+keys. That is not a bug: the four encoders have their own weights, so their keys already differ
+and attention on the cued module stays ≥ 0.996.
 """
 import statistics
 
