@@ -16,17 +16,17 @@ Each bug below was injected into the chapter, the chapter run again and this fil
 
 Plausible bugs this test catches:
 - the official history cut `history[-n_turns:]` instead of `history[len(history) - n_turns:]`:
-  with n_turns = 0 it keeps the whole history. The chapter's hand check raises (the run
-  leaves no notebook, test_no_errors_or_stderr and every glued test fail); with that assert
+  with n_turns = 0 it keeps the whole history. The chapter's hand check raises (no executed
+  notebook: test_no_errors_or_stderr fails, every other test errors); with that assert
   removed, test_assembler_keeps_its_budgets_and_drops_the_oldest_first fails
-  (broken_over_budget 511 ≠ 0).
-- history kept from the oldest turn forward (`for question, answer in history:` and
-  `history[:n_turns]`): the hand check raises; without it, the random check counts
-  not-newest-suffix cases and test_assembler_keeps_its_budgets_and_drops_the_oldest_first fails.
+  (broken_over_budget 466 ≠ 0) and so does test_official_rule_overshoots_exactly_when_no_turn_fits.
+- history kept from the oldest turn forward (`for ... in history:` and `history[:n_turns]`):
+  the hand check raises; with the hand asserts on history removed,
+  test_assembler_keeps_its_budgets_and_drops_the_oldest_first fails (broken_newest_suffix 1839 ≠ 0).
 - retrieval sorted ascending (`descending=False`, the least similar scene first): the
-  in-character claim still holds (any script scene carries the idiolect, see the random-5 row),
-  but test_every_story_retrieves_itself_first fails (self_hits 0 ≠ 2160), and
-  test_retrieval_brings_the_topic fails (retrieved scenes are now less on-topic than random ones).
+  in-character verdict stays "held" (any script scene carries the idiolect, see the random-5
+  row), but test_every_story_retrieves_itself_first fails (self_hits 0 ≠ 2160) and
+  test_retrieval_brings_the_topic fails (retrieved scenes now less on-topic than random ones).
 """
 import pytest
 
