@@ -13,19 +13,22 @@ paper's 1.22–1.68× is "untested".
 
 Plausible bugs this test catches:
 - placement_bytes charges a frozen role like a trained one (16 B for the reference and reward
-  models): the chapter's hand check raises (test_no_errors_or_stderr), and with the check
-  removed test_memory_arithmetic_is_exact fails (7B total 336 GB, not 252)
-- the Adam state counted without the fp32 master copy (12 B per trained parameter):
-  test_memory_arithmetic_is_exact (7B total 196 GB, which even fits in 3 × 80 GB)
-- amdahl_speedup written as 1 / ((1 − g) + g·s): the chapter's check raises, and without it
-  test_amdahl_is_exact fails
+  models): with the chapter's hand check removed, test_memory_arithmetic_is_exact fails
+  (7B total 448 GB, not 252); with the check in place the chapter raises
+- the Adam state counted without the fp32 master copy (12 B per trained parameter): the
+  chapter's hand check raises; with it removed test_memory_arithmetic_is_exact and
+  test_glued_verdicts_agree_with_numbers fail (7B total 196 GB, which would fit in 3 × 80 GB)
+- amdahl_speedup written as 1 / ((1 − g) + g·s), with the chapter's asserts removed:
+  test_amdahl_is_exact
 - the reference role shares the actor's parameters (``reference = actor`` instead of a frozen
-  deep copy): the chapter's role check raises (test_no_errors_or_stderr); with that assert
-  removed the KL penalty is always 0 and test_ppo_raises_the_reward fails on final_kl
-- the phase timers read in the wrong order (train time booked as generation):
-  test_generation_share_grows_with_length (the share falls with L instead of growing)
-Each bug was injected in the chapter and the tests run against the executed notebook; the
-named tests failed.
+  deep copy), with the role-separation assert removed: the KL penalty is identically 0, the
+  chapter's token-reward check (``batch.kl != 0``) raises, the run fails and every test errors
+  (test_no_errors_or_stderr included)
+- the phase timers returned in the wrong order (train time booked as generation):
+  test_generation_share_grows_with_length, test_amdahl_is_exact and
+  test_glued_verdicts_agree_with_numbers
+Each bug was injected in the chapter, the chapter executed with tools/run_chapter.py and this
+file run against it; the named tests failed.
 """
 import pytest
 
