@@ -12,19 +12,19 @@ looking: GoT below ToT at α = 2, P = 128 (held only if `seed_effect(...).clear`
 mean is lower); ToT clearly below GoT at α = 1 and GoT clearly below ToT at the largest α; GoT clearly
 below CoT and IO at α = 2, P = 64. The cost claim is held only at GoT/ToT ≤ 0.69, else partial.
 
-Each bug below was injected into the chapter and run.
+Each bug below was injected into the chapter and run; the chapter's own asserts were removed
+for the run where they would stop it first, so that the claim test alone is shown to catch it.
 
 Plausible bugs this test catches:
-- the volume counts the input prompt as a thought (``if v in reached: continue`` without the
-  ``v == INPUT`` test, so INPUT joins ``reached``): the chapter's hand checks raise,
-  test_no_errors_or_stderr fails, and with those asserts removed test_volume_and_latency_are_exact
-  fails (ToT volume 5, not 4).
-- the prompt charged once per answer instead of once per request (``per_problem * n * fixed`` in
-  ``bill``): test_costs_follow_the_token_rule fails (ToT at P = 128 costs $0.094, not $0.049) and the
-  cost ratio moves.
+- the volume counts only the ancestors, not the thought itself (``len(reached) - 1``): the chapter's
+  hand checks raise (test_no_errors_or_stderr); without them test_volume_and_latency_are_exact fails
+  (ToT volume 3, not the depth 4).
+- the prompt's template charged once per answer instead of once per request
+  (``per_problem * n * fixed`` in ``bill``): test_costs_follow_the_token_rule fails (ToT at P = 128
+  costs about three times the rule's $0.049).
 - GoT without its split request (the ``llm.record("split", ...)`` line dropped): the chapter's
-  request-count assert raises; with it removed, test_request_counts_are_the_repository_graphs fails
-  (22 requests at P = 128).
+  request-count assert raises; without it test_request_counts_are_the_repository_graphs fails
+  (22 requests at P = 128, not 3S − 1 = 23).
 """
 import pytest
 
