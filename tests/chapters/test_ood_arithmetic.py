@@ -46,7 +46,7 @@ def test_no_errors_or_stderr():
 
 def test_protocol_is_the_issues(g):
     assert (g["n_train_digits"], g["n_ood_digits"]) == (2, 3)
-    assert g["lr"] == 0.01 and g["batch"] == 128 and g["max_steps"] <= 900
+    assert g["lr"] == 0.01 and g["batch"] == 64 and g["max_steps"] <= 900
     assert g["stop_at"] == 0.98 and g["converged"] == 0.95
     assert g["n_seeds"] >= 3
     lists = ("place_steps", "place_id", "place_exact", "place_mod", "place_per_place")
@@ -101,14 +101,17 @@ def test_glued_verdicts_agree_with_numbers(g):
 
 
 def test_what_this_chapter_reports(g):
-    # The toy's result, stated in the chapter: the drop and the per-place collapse hold, the
-    # equivalence holds for only part of the inputs, absolute positions show none of it.
-    expected = {"main": "held", "equivalence": "partial", "places": "held", "absolute": "held",
+    # The toy's result, stated in the chapter: exact accuracy collapses (every converged seed far
+    # below its in-distribution accuracy) but at batch 64 one seed ends just above the 0.05 line, so
+    # the headline is "failed" as fixed beforehand; the per-place collapse holds, the equivalence
+    # holds for only part of the inputs, absolute positions show none of it.
+    expected = {"main": "failed", "equivalence": "partial", "places": "held", "absolute": "held",
                 "scale": "untested"}
     assert {k: g[f"claim_{k}_verdict"] for k in expected} == expected
     idx = converged(g)
-    assert g["exact_max"] <= 0.05
-    assert all(0.1 <= g["place_mod"][i] <= 0.5 for i in idx)
+    assert 0.05 < g["exact_max"] <= 0.1
+    assert min(g["place_id"][i] for i in idx) >= 0.95
+    assert all(g["place_mod"][i] >= 0.1 for i in idx) and not all(g["place_mod"][i] > 0.5 for i in idx)
     # The first unseen place is at chance (1 in 10 digits) while the units are far above it.
     assert g["hundreds_mean"] < 0.2 < 0.4 < g["units_mean"]
     assert g["abs_id"] >= g["converged"] and g["abs_mod"] < 0.05
