@@ -1,9 +1,11 @@
 """One author–year style for citations and the bibliography list.
 
-The text cites ``[Chen et al., 2024]`` (``bibtex_reference_style: author_year``), but the
-default ``alpha`` style labels the list ``[CMartiMonsoD+24]``. This pybtex formatting style
-``ko_author_year`` (``bibtex_default_style``) labels every entry with the same template the
-author–year references use, and sorts the list by author, year and title.
+The default ``alpha`` style labels the list ``[CMartiMonsoD+24]``. This pybtex formatting style
+``ko_author_year`` (``bibtex_default_style``) labels every entry "Chen et al., 2024" with the
+template of sphinxcontrib-bibtex's author–year references, adds a, b to two works of the same
+authors and year, and sorts the list by author, year and title. The text cites by that label
+(``bibtex_reference_style: label``), so a citation reads ``[Chen et al., 2024]`` and two such
+works stay apart in the text as in the list (``2024a``, ``2024b``).
 """
 from collections import Counter
 
@@ -14,13 +16,13 @@ from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.style.template import join, year
 
 STYLE = "ko_author_year"
-# The text citations' style, bibtex_reference_style in _config.yml (set at config-inited).
-reference_style = {"name": "author_year"}
+# The referencing style whose author–year template the labels reuse.
+LABEL_TEMPLATE_STYLE = "author_year"
 
 
 class AuthorYearLabelStyle(BaseLabelStyle):
     def format_labels(self, sorted_entries):
-        style = find_plugin("sphinxcontrib.bibtex.style.referencing", reference_style["name"])()
+        style = find_plugin("sphinxcontrib.bibtex.style.referencing", LABEL_TEMPLATE_STYLE)()
         template = join(sep=style.author_year_sep)[style.person.author_or_editor_or_title(full=False), year]
         labels = [template.format_data({"entry": e, "style": style}).render_as("text")
                   for e in sorted_entries]
@@ -42,10 +44,5 @@ pybtex.plugin.register_plugin("pybtex.style.labels", STYLE, AuthorYearLabelStyle
 pybtex.plugin.register_plugin("pybtex.style.formatting", STYLE, AuthorYearStyle)
 
 
-def follow_reference_style(app, config):
-    reference_style["name"] = config.bibtex_reference_style
-
-
 def setup(app):
-    app.connect("config-inited", follow_reference_style)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

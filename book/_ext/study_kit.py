@@ -73,6 +73,10 @@ def _configure_slide_content(app):
     ]
 
 
+# A printed table longer than this goes on several slides (claims rows carry long measured text).
+TABLE_ROWS_PER_SLIDE = 3
+
+
 def _is_heavy(node) -> bool:
     """A block that fills most of a slide: a figure or image output, or a table."""
     return bool(list(node.findall(nodes.image)) or list(node.findall(nodes.table)))
@@ -107,6 +111,8 @@ class SlidesFromChapter(SphinxPostTransform):
         for cell in list(self.document.findall(nodes.container)):
             if set(cell.get("classes", [])) & set(SKIPPED_TAGS):
                 cell.parent.remove(cell)
+        for table in list(self.document.findall(nodes.table)):
+            self._split_long_output_table(table)
         for cell in list(self.document.findall(nodes.container)):
             if "cell" in cell.get("classes", []):
                 self._one_heavy_output_per_cell(cell)
@@ -115,6 +121,32 @@ class SlidesFromChapter(SphinxPostTransform):
             self._split(section, secnumbers)
         for section in self.document.findall(nodes.section):
             self._notes(section)
+
+    @staticmethod
+    def _split_long_output_table(table):
+        """A table a cell printed (a claims table) with more than TABLE_ROWS_PER_SLIDE rows
+        becomes several tables with the same header, which the steps below put on slides of
+        their own: long rows do not fit one slide even at the smallest autofit scale."""
+        output = table.parent
+        while output is not None and "cell_output" not in output.get("classes", []):
+            output = output.parent
+        body = next(iter(table.findall(nodes.tbody)), None)
+        if output is None or body is None or len(body.children) <= TABLE_ROWS_PER_SLIDE:
+            return
+        # the block to copy: the table with any wrapper that holds nothing else
+        block = table
+        while block.parent is not output and len(block.parent.children) == 1:
+            block = block.parent
+        rows = list(body.children)
+        parent, at = block.parent, block.parent.index(block)
+        parent.remove(block)
+        for offset, start in enumerate(range(0, len(rows), TABLE_ROWS_PER_SLIDE)):
+            piece = block.deepcopy()
+            piece_body = next(iter(piece.findall(nodes.tbody)))
+            piece_body.children = []
+            for row in rows[start:start + TABLE_ROWS_PER_SLIDE]:
+                piece_body += row.deepcopy()
+            parent.insert(at + offset, piece)
 
     @staticmethod
     def _one_heavy_output_per_cell(cell):
