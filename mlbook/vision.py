@@ -384,7 +384,7 @@ class ChainConfig:
     eva_clip_drop: float = 0.5
     small_steps: int = 400
     small_tower: dict = field(default_factory=lambda: dict(dim=32, heads=2))
-    batch: int = 128
+    batch: int = 64
 
 
 CACHE_FORMAT = 1  # raise when what a cache file holds changes, so old files are rebuilt
