@@ -144,16 +144,32 @@ def relations(boxes: np.ndarray) -> np.ndarray:
     return np.where(np.eye(m, dtype=bool), -1, rel).astype(np.int64)
 
 
+def _draw_objects(rng, n, n_obj, n_cls, n_colours, combos, distinct):
+    """(class, colour) of every object, drawn from the allowed combos; see ``object_scene``."""
+    if combos is None:
+        combos = np.stack(np.meshgrid(np.arange(n_cls), np.arange(n_colours), indexing="ij"), -1).reshape(-1, 2)
+    combos = np.asarray(combos, dtype=np.int64)
+    if distinct:
+        if len(combos) < n_obj:
+            raise ValueError(f"distinct needs at least n_obj = {n_obj} combos, got {len(combos)}")
+        pick = np.argsort(rng.random((n, len(combos))), axis=1)[:, :n_obj]
+    else:
+        pick = rng.integers(0, len(combos), (n, n_obj))
+    return combos[pick, 0], combos[pick, 1]
+
+
 def object_scene(rng: np.random.Generator, n_obj: int = 4, n_cls: int = 4, n: int = 1, *,
                  n_colours: int = 4, combos: np.ndarray | None = None, distinct: bool = False,
-                 size: int = 32, grid: int = 4, min_side: int = 6, nuisance_dim: int = 16,
-                 render: str = "additive") -> ObjectScene:
+                 objects: np.ndarray | None = None, size: int = 32, grid: int = 4, min_side: int = 6,
+                 nuisance_dim: int = 16, render: str = "additive") -> ObjectScene:
     """Draw ``n`` scenes of ``n_obj`` digit objects, each in its own cell of a grid × grid layout.
 
     Each object's (class, colour) is drawn uniformly from ``combos`` (an (r, 2) array of allowed
     pairs; default every pair of n_cls classes × n_colours colours), independently, or without
-    repetition within a scene when ``distinct``. Its glyph is a random ``load_digits`` image of
-    that class, resized (nearest neighbour) to a square box of side s ∈ [min_side, size // grid]
+    repetition within a scene when ``distinct``; or it is given: ``objects`` (n, n_obj, 2) holds
+    every object's (class, colour), e.g. a test scene whose distractors share the target's colour
+    or class (``combos`` and ``distinct`` are then ignored). Its glyph is a random ``load_digits``
+    image of that class, resized (nearest neighbour) to a square box of side s ∈ [min_side, size // grid]
     placed at a random offset inside its cell, so boxes never overlap and centres never coincide.
 
     Rendering inside a box, with glyph value g ∈ [0, 1] and colour c ∈ {0, 1}³:
@@ -167,18 +183,14 @@ def object_scene(rng: np.random.Generator, n_obj: int = 4, n_cls: int = 4, n: in
     cell = size // grid
     if not 1 <= n_obj <= grid * grid or not 1 <= min_side <= cell:
         raise ValueError(f"n_obj ≤ {grid * grid} objects and min_side ≤ {cell} pixels are needed")
-    if combos is None:
-        combos = np.stack(np.meshgrid(np.arange(n_cls), np.arange(n_colours), indexing="ij"), -1).reshape(-1, 2)
-    combos = np.asarray(combos, dtype=np.int64)
-    if combos[:, 0].max() >= min(n_cls, 10) or combos[:, 1].max() >= len(PALETTE):
-        raise ValueError("combos hold (class < n_cls ≤ 10, colour < 6) pairs")
-    if distinct:
-        if len(combos) < n_obj:
-            raise ValueError(f"distinct needs at least n_obj = {n_obj} combos, got {len(combos)}")
-        pick = np.argsort(rng.random((n, len(combos))), axis=1)[:, :n_obj]
+    if objects is None:
+        classes, colours = _draw_objects(rng, n, n_obj, n_cls, n_colours, combos, distinct)
     else:
-        pick = rng.integers(0, len(combos), (n, n_obj))
-    classes, colours = combos[pick, 0], combos[pick, 1]
+        classes, colours = np.moveaxis(np.asarray(objects, dtype=np.int64), -1, 0)
+        if classes.shape != (n, n_obj):
+            raise ValueError(f"objects must have shape (n, n_obj, 2) = ({n}, {n_obj}, 2)")
+    if classes.max() >= min(n_cls, 10) or colours.max() >= len(PALETTE):
+        raise ValueError(f"classes must be < n_cls = {n_cls} ≤ 10 and colours < {len(PALETTE)}")
 
     # Layout: distinct cells, a side and an offset inside each cell.
     cells = np.argsort(rng.random((n, grid * grid)), axis=1)[:, :n_obj]

@@ -129,3 +129,13 @@ def test_combos_distinct_and_class_counts():
     assert r.nuisance.shape == (500, 4, 16) and abs(r.nuisance.std() - 1) < 0.05
     with pytest.raises(ValueError):
         object_scene(np.random.default_rng(0), n_obj=4, n=1, combos=held_in[:3], distinct=True)
+
+
+def test_given_objects_are_rendered_as_given():
+    objects = np.array([[[3, 0], [3, 2], [1, 0], [0, 1]], [[2, 3], [2, 3], [0, 0], [1, 2]]])
+    s = object_scene(np.random.default_rng(0), n=2, objects=objects)
+    assert np.array_equal(s.classes, objects[..., 0]) and np.array_equal(s.colours, objects[..., 1])
+    with pytest.raises(ValueError):
+        object_scene(np.random.default_rng(0), n=1, objects=objects)
+    with pytest.raises(ValueError):
+        object_scene(np.random.default_rng(0), n=2, n_cls=3, objects=objects)
