@@ -2,7 +2,7 @@
 
 The headline is EVA-02's first lever: a stronger MIM teacher gives a stronger student. The
 chapter builds teachers of controlled strength (the toy CLIP T0 of `mlbook.vision.chain` at
-50, 100 and 300 steps), trains one small d=32 student per teacher and seed by MIM towards
+its two checkpoints and at its end, `ChainConfig`), trains one small d=32 student per teacher and seed by MIM towards
 the teacher's tokens, and the issue asks that the mean student probe be monotone in the
 teacher probe (3 seeds). The verdict adds the paired end-to-end difference (strongest minus
 weakest teacher's student) judged by `seed_effect`; the tests recompute it from the glued
@@ -27,10 +27,10 @@ import numpy as np
 import pytest
 
 from mlbook.report import seed_effect
+from mlbook.vision import ChainConfig
 from tests.glue import error_outputs, glued_values
 
 DOC = "book/vision/eva02"
-TEACHER_STEPS = (50, 100, 300)
 D_STUDENT, DEPTH, MLP_RATIO = 32, 3, 4
 
 
@@ -86,16 +86,18 @@ def test_rope_scores_see_only_the_offset(g):
 
 
 def test_scale_and_seeds(g):
+    chain = ChainConfig()
+    assert g["teacher_steps"] == [*chain.t0_checkpoints, chain.t0_steps] and g["strong_steps"] == chain.t0_steps
     assert g["n_seeds"] >= 3
     assert g["n_masked"] == round(0.4 * 16) == 6
     assert g["n_probe_labels"] == 50 and g["n_unlabelled"] == 1300 and g["n_pairs"] == 300
-    for steps in TEACHER_STEPS:
+    for steps in g["teacher_steps"]:
         assert len(g[f"teacher_probe_{steps}"]) == len(g[f"student_probe_{steps}"]) == g["n_seeds"]
 
 
 def test_teachers_are_ordered_by_their_own_probe(g):
-    means = {s: np.mean(g[f"teacher_probe_{s}"]) for s in TEACHER_STEPS}
-    assert g["teacher_order"] == sorted(TEACHER_STEPS, key=means.get)
+    means = {s: np.mean(g[f"teacher_probe_{s}"]) for s in g["teacher_steps"]}
+    assert g["teacher_order"] == sorted(g["teacher_steps"], key=means.get)
     assert np.allclose(g["teacher_means"], [means[s] for s in g["teacher_order"]])
     # the strongest teacher learned the digits; the weakest is a real, weaker teacher
     assert means[g["teacher_order"][-1]] > np.mean(g["random_probe"]) + 0.2
@@ -124,7 +126,7 @@ def test_main_verdict_is_computed_from_the_probes(g):
 
 def test_reported_comparisons_have_verdicts_from_numbers(g):
     """TrV vs vanilla and MIM vs supervised: reported, not asserted; the verdicts follow the numbers."""
-    vanilla = g["student_probe_300"]
+    vanilla = g[f"student_probe_{g['strong_steps']}"]
     trv = seed_effect(g["trv_probe"], vanilla)
     sup = seed_effect(vanilla, g["supervised_probe"])
     assert g["trv_effect"] == pytest.approx(trv.mean)
