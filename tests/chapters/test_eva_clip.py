@@ -8,8 +8,9 @@ tokens per image and in every layer; the block FLOPs (formula, checked against
 FlopCounterMode inside the chapter) fall 4× for the attention scores and 2× for the linear
 layers. The qualitative claims use the thresholds the chapter fixed before looking, three
 seeds, `seed_effect(...).clear`: zero-shot accuracy of the EVA-initialised CLIP after a
-quarter of the steps beats the random-init CLIP after all of them, and beats the pixel-MIM
-init after all of them. GPU time and the paper's ImageNet numbers were not measured.
+quarter of the steps beats the random-init CLIP after all of them (held), and the pixel-MIM
+init after all of them (the verdict follows the numbers; on this machine it is partial, as
+the pixel init catches up late). GPU time and the paper's ImageNet numbers were not measured.
 
 Plausible bugs this test catches:
 - the CLIP run ignores the initialisation (``train_clip(..., init=None, ...)`` in the
@@ -85,10 +86,15 @@ def test_eva_init_learns_faster(g):
     assert mean(g["eva_full"]) >= mean(g["eva_early"]) - 0.02
 
 
-def test_the_gain_comes_from_the_feature_target(g):
-    effect = seed_effect(g["eva_early"], g["pixel_full"])
-    assert effect.clear and effect.mean > 0
-    assert mean(g["eva_full"]) > mean(g["pixel_full"])
+def test_the_feature_target_beats_the_pixel_target_at_equal_steps(g):
+    # The claim itself (EVA after a quarter of the steps > pixel-MIM after all of them) is judged
+    # in the chapter and checked in test_glued_verdicts_agree_with_numbers; here the curves:
+    # at every evaluated step after 0, the seed mean of the EVA init is above the pixel-MIM
+    # init, and the pixel-MIM init is not below the random init at the end.
+    eva, pixel, scratch = (g["curves"][name] for name in INITS)
+    for step in range(1, len(eva[0])):
+        assert mean([run[step] for run in eva]) > mean([run[step] for run in pixel]), step
+    assert mean(g["pixel_full"]) >= mean(g["scratch_full"]) - 0.02
 
 
 def test_glued_verdicts_agree_with_numbers(g):
@@ -108,5 +114,7 @@ def test_glued_verdicts_agree_with_numbers(g):
         assert g[f"claim_{key}_verdict"] == value, key
     assert g["headline_verdict"] == "재현됨"
     assert "모든 시드에서 높고" in g["init_sentence"]
-    below = mean(g["eva_full"]) < mean(g["t0_zero_shot"])
-    assert g["teacher_sentence"].endswith("보다 낮습니다" if below else " 이상입니다")
+    teacher = seed_effect(g["eva_full"], g["t0_zero_shot"])
+    assert g["teacher_sentence"].endswith(
+        "흔들림을 넘습니다" if teacher.clear and teacher.mean > 0
+        else "넘지 못합니다" if teacher.mean > 0 else "미치지 못합니다")
