@@ -20,8 +20,13 @@ Plausible bugs this test catches:
   summaries print the formula): the step norm is no longer η‖w‖, so
   test_lamb_moves_every_tensor_by_lr_times_its_norm fails.
 - ``block_flops`` counting only QKᵀ for the attention scores (2N²d, no (scores)·V): the
-  chapter's check against FlopCounterMode raises, so test_no_errors_or_stderr fails (and,
-  with that assert removed, test_dropping_halves_the_tokens_and_the_flops).
+  chapter's check against FlopCounterMode raises and the run stops, so every test fails
+  (test_no_errors_or_stderr names it). Were that check removed, the glued score share would be
+  2·16²·64 / 1,605,632 = 0.020 instead of 16/400 = 0.04 (computed by hand, not run), which
+  test_dropping_halves_the_tokens_and_the_flops asserts exactly; the 4× ratio alone would not
+  catch it.
+The first two bugs were injected together in one run (they touch separate numbers: LAMB is
+not used in the CLIP runs), the third alone.
 """
 import pytest
 
@@ -69,7 +74,8 @@ def test_dropping_halves_the_tokens_and_the_flops(g):
     assert g["flops_attention_ratio"] == 4.0
     assert g["flops_mlp_ratio"] == 2.0
     # the attention scores are a few percent of a d=64 block at 16 tokens: the block halves
-    assert 0.0 < g["attention_share"] < 0.1
+    # d = 64, m = 4, N = 16: the score share is N / ((2 + m)·d + N) = 16/400 (the chapter's exercise)
+    assert g["attention_share"] == pytest.approx(16 / (6 * 64 + 16), abs=1e-12)
     assert 0.25 < g["flops_block_ratio"] <= 0.5
     assert g["flops_block_ratio"] == pytest.approx(0.5 - 0.25 * g["attention_share"])
     assert g["time_step_ratio"] > 0
