@@ -248,7 +248,7 @@ def test_mutual_knn_hand_cases():
 
 # The cached chain --------------------------------------------------------------------------------
 
-TINY = ChainConfig(t0_steps=4, t0_checkpoints=(2,), mim_steps=2, eva_clip_steps=2, small_steps=2, batch=16,
+TINY = ChainConfig(t0_steps=4, t0_checkpoints=(2,), mim_steps=2, pixel_steps=2, eva_clip_steps=2, small_steps=2, batch=16,
                    small_tower=dict(dim=16, heads=2))
 
 
