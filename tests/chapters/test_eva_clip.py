@@ -8,14 +8,16 @@ tokens per image and in every layer; the block FLOPs (formula, checked against
 FlopCounterMode inside the chapter) fall 4× for the attention scores and 2× for the linear
 layers. The qualitative claims use the thresholds the chapter fixed before looking, three
 seeds, `seed_effect(...).clear`: zero-shot accuracy of the EVA-initialised CLIP after a
-quarter of the steps beats the random-init CLIP after all of them (held), and the pixel-MIM
-init after all of them (the verdict follows the numbers; on this machine it is partial, as
-the pixel init catches up late). GPU time and the paper's ImageNet numbers were not measured.
+quarter of the steps beats the random-init CLIP after all of them, and the pixel-MIM init
+after all of them. With the shared chain as it stands (T0 200 steps, batch 64) neither is
+clear: the tests assert that the verdicts follow the numbers, and assert what holds at equal
+steps (the EVA init ahead of the random and pixel-MIM inits at every evaluated step). GPU time and the paper's ImageNet numbers were not measured.
 
 Plausible bugs this test catches:
 - the CLIP run ignores the initialisation (``train_clip(..., init=None, ...)`` in the
   training call of ``zero_shot_curve``): the "EVA" curve is the random-init curve, so
-  test_eva_init_learns_faster and test_glued_verdicts_agree_with_numbers fail.
+  test_eva_init_learns_faster and test_the_feature_target_beats_the_pixel_target_at_equal_steps
+  fail.
 - LAMB's trust ratio with the gradient's norm instead of the update's, ‖w‖/‖g‖ (as some
   summaries print the formula): the step norm is no longer η‖w‖, so
   test_lamb_moves_every_tensor_by_lr_times_its_norm fails.
@@ -25,8 +27,9 @@ Plausible bugs this test catches:
   2·16²·64 / 1,605,632 = 0.020 instead of 16/400 = 0.04 (computed by hand, not run), which
   test_dropping_halves_the_tokens_and_the_flops asserts exactly; the 4× ratio alone would not
   catch it.
-The first two bugs were injected together in one run (they touch separate numbers: LAMB is
-not used in the CLIP runs), the third alone.
+The first two bugs were first injected together in one run (they touch separate numbers: LAMB
+is not used in the CLIP runs); the first was run again alone after the tests changed with the
+shared chain. The third was injected alone.
 """
 import pytest
 
@@ -82,8 +85,15 @@ def test_dropping_halves_the_tokens_and_the_flops(g):
 
 
 def test_eva_init_learns_faster(g):
-    effect = seed_effect(g["eva_early"], g["scratch_full"])
-    assert effect.clear and effect.mean > 0
+    # The claim itself (EVA after a quarter of the steps > random init after all of them) is
+    # judged in the chapter, its verdict checked in test_glued_verdicts_agree_with_numbers.
+    # What must hold whatever that verdict: at every evaluated step after 0 the EVA init is
+    # ahead of the random init in every seed, and the gap at the early step is large.
+    eva, scratch = g["curves"]["EVA 학생"], g["curves"]["무작위"]
+    for step in range(1, len(eva[0])):
+        assert all(e[step] > s[step] for e, s in zip(eva, scratch)), step
+    effect = seed_effect(g["eva_early"], g["scratch_early"])
+    assert effect.clear and effect.mean > 0.3
     # every curve starts at step 0, where the new caption tower makes every init guess
     for name in INITS:
         for run in g["curves"][name]:
@@ -118,8 +128,11 @@ def test_glued_verdicts_agree_with_numbers(g):
     }
     for key, value in expected.items():
         assert g[f"claim_{key}_verdict"] == value, key
-    assert g["headline_verdict"] == "재현됨"
-    assert "모든 시드에서 높고" in g["init_sentence"]
+    labels = {"held": "재현됨", "partial": "부분 재현", "failed": "재현 안 됨"}
+    assert g["headline_verdict"] == labels[expected["init"]]
+    assert g["claim_init_label"] == labels[expected["init"]]
+    equal = seed_effect(g["eva_early"], g["scratch_early"])
+    assert ("모든 시드에서 높고" in g["equal_step_sentence"]) == (equal.clear and equal.mean > 0)
     teacher = seed_effect(g["eva_full"], g["t0_zero_shot"])
     assert g["teacher_sentence"].endswith(
         "흔들림을 넘습니다" if teacher.clear and teacher.mean > 0
