@@ -274,15 +274,16 @@ def teacher_tokens(teacher: TinyViT, X: torch.Tensor) -> torch.Tensor:
 
 
 def train_mim(teacher: TinyViT | None = None, *, seed: int, steps: int, target: str = "teacher",
-              mask_ratio: float = 0.4, lr: float = 1e-3, batch: int = 128,
-              **tower) -> tuple[TinyViT, list[float]]:
+              mask_ratio: float = 0.4, lr: float = 1e-3, batch: int = 128, checkpoints=(),
+              on_checkpoint=None, **tower) -> tuple[TinyViT, list[float]]:
     """Train a MIM student on the 1300 unlabelled images; return ``(student, step losses)``.
 
     Masked patches become the mask token; a linear predictor on the student's normed last-layer
     tokens regresses, at masked positions only, the teacher's tokens (``target="teacher"``,
     `teacher_tokens` of an image tower on the unmasked image) or the patch pixels
     (``target="pixels"``). The predictor is discarded; ``tower`` holds `image_tower`'s
-    arguments (d=32 gives the small EVA-02-style student).
+    arguments (d=32 gives the small EVA-02-style student). After each step number in
+    ``checkpoints``, ``on_checkpoint(student, step)`` is called (e.g. to probe a learning curve).
     """
     seed_everything(seed)
     d = vision_data()
@@ -304,7 +305,8 @@ def train_mim(teacher: TinyViT | None = None, *, seed: int, steps: int, target: 
         return mim_loss(predictor(tokens), targets[idx], mask, target)
 
     losses = train_loop(model, step_loss, steps=steps, optimizer=torch.optim.Adam(model.parameters(), lr=lr),
-                        desc="MIM 학습")
+                        desc="MIM 학습", checkpoints=checkpoints,
+                        on_checkpoint=None if on_checkpoint is None else lambda step: on_checkpoint(student, step))
     return student, losses
 
 
@@ -382,7 +384,7 @@ class ChainConfig:
     eva_clip_drop: float = 0.5
     small_steps: int = 400
     small_tower: dict = field(default_factory=lambda: dict(dim=32, heads=2))
-    batch: int = 128
+    batch: int = 64
 
 
 CACHE_FORMAT = 1  # raise when what a cache file holds changes, so old files are rebuilt
