@@ -33,6 +33,10 @@ def configure_threads() -> int:
         torch.set_num_interop_threads(threads)
     except RuntimeError:
         pass
+    # Pools already loaded (NumPy's BLAS, through torch) are limited now; SciPy's BLAS and
+    # scikit-learn's OpenMP load later and read these variables when they do.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, str(threads))
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # scikit-learn brings threadpoolctl; without it NumPy keeps its own pool

@@ -111,3 +111,17 @@ def test_checked_shows_korean_message_instead_of_running(monkeypatch):
     assert draw(n=11) is None and draw(n="열") is None
     assert calls == [5]
     assert len(shown) == 2 and "1 이상 10 이하" in shown[0]
+
+
+def test_blas_and_openmp_pools_loaded_after_mlbook_get_one_thread():
+    """SciPy's BLAS and scikit-learn's OpenMP load after `mlbook`; they must not start two threads each."""
+    import subprocess
+    import sys
+
+    code = ("import mlbook, sklearn.linear_model, scipy.linalg\n"
+            "from threadpoolctl import threadpool_info\n"
+            "print(sorted({pool['num_threads'] for pool in threadpool_info()}))")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MLBOOK_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[1]", out.stdout + out.stderr
