@@ -65,8 +65,9 @@ def _depth(g, name, deeper_is_better):
 def test_class_probe_rises_with_depth(g):
     ok, effect = _depth(g, "class", deeper_is_better=True)
     assert ok, effect
-    # A 50-label probe on the deep layer beats the same probe on raw pixels in the mean.
-    assert g["class_deep"] > g["pixels_class"]
+    # Not asserted: whether the deep layer beats a 50-label probe on raw pixels. With the chain's
+    # 200-step T0 it does not (0.793 vs 0.797); the chapter shows both numbers side by side.
+    assert 0.1 < g["class_shallow"] < g["class_deep"] <= 1
 
 
 def test_fine_grained_probes_fall_with_depth(g):
